@@ -1,0 +1,30 @@
+import { countUsers } from '../../auth/users.js';
+import { startHub } from '../../main.js';
+import type { Command } from '../command.js';
+
+export const serve: Command = {
+  name: 'serve',
+  usage: `serve [--port P] [--host H] [--data DIR] [--public-url URL] [--database URL] [--trust-proxy]
+        Run the hub (SQLite and a local folder by default).
+        Env: PORT, ORCHARD_HOST, ORCHARD_DATA, ORCHARD_PUBLIC_URL, ORCHARD_DATABASE_URL`,
+  async run(ctx) {
+    const running = await startHub(ctx.config);
+    ctx.err(`Orchard is listening on ${running.url} (data: ${ctx.config.dataDir})\n`);
+    if ((await countUsers(running.hub.db)) === 0) {
+      const data = ctx.config.dataDir;
+      ctx.err(
+        `\nNo users yet. Create an admin and a write token with:\n` +
+          `  npx orchard user create admin --admin --data ${data}\n` +
+          `  npx orchard token create --user admin --write --data ${data}\n` +
+          `then use it: HF_ENDPOINT=${running.url} HF_TOKEN=<token> HF_HUB_DISABLE_XET=1 hf upload ...\n\n`,
+      );
+    }
+    const stop = (): void => {
+      ctx.err('Shutting down\n');
+      running.close().then(() => process.exit(0), () => process.exit(1));
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    return new Promise<number>(() => undefined);
+  },
+};

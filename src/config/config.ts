@@ -1,0 +1,86 @@
+import path from 'node:path';
+
+/** Every setting of the hub, with its default, in one typed place. */
+export interface Config {
+  /** Folder for the SQLite file, git repositories, LFS objects and temp files. */
+  dataDir: string;
+  host: string;
+  port: number;
+  /** The URL clients use to reach the hub; derived from each request's Host header when unset. */
+  publicUrl: string | undefined;
+  /** `postgres://…` to use PostgreSQL; unset for SQLite in the data folder. */
+  databaseUrl: string | undefined;
+  /** Trust X-Forwarded-Proto/Host from a reverse proxy. */
+  trustProxy: boolean;
+  maxCommitLineBytes: number;
+  maxJsonBodyBytes: number;
+  lfsThresholdBytes: number;
+  signedUrlTtlSeconds: number;
+  /** Largest LFS object accepted, in bytes; 0 for no limit. */
+  maxLfsObjectBytes: number;
+  /** Requests per rate-limit window for each token (or session); 0 disables. */
+  rateLimitPerToken: number;
+  /** Requests per rate-limit window for each anonymous client address; 0 disables. */
+  rateLimitPerIp: number;
+  rateLimitWindowSeconds: number;
+  /** Login attempts per login window for one address and user name; 0 disables. */
+  loginAttempts: number;
+  loginWindowSeconds: number;
+}
+
+export const DEFAULTS = {
+  host: '127.0.0.1',
+  port: 8080,
+  dataDir: './data',
+  maxCommitLineBytes: 32 * 1024 * 1024,
+  maxJsonBodyBytes: 4 * 1024 * 1024,
+  lfsThresholdBytes: 10 * 1024 * 1024,
+  signedUrlTtlSeconds: 3600,
+  maxLfsObjectBytes: 0,
+  rateLimitPerToken: 6000,
+  rateLimitPerIp: 1200,
+  rateLimitWindowSeconds: 60,
+  loginAttempts: 10,
+  loginWindowSeconds: 15 * 60,
+} as const;
+
+function intFrom(name: string, raw: string | undefined, fallback: number, problems: string[], min = 1, max = Number.MAX_SAFE_INTEGER): number {
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    problems.push(`${name} must be an integer between ${min} and ${max}, got ${JSON.stringify(raw)}`);
+    return fallback;
+  }
+  return n;
+}
+
+/**
+ * Builds the config from CLI flags, then environment variables, then
+ * defaults. Lists every problem at once and throws, so that a bad start-up
+ * says everything that is wrong.
+ */
+export function loadConfig(flags: Record<string, string | undefined>, env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = [];
+  const publicUrl = flags['public-url'] ?? env.ORCHARD_PUBLIC_URL;
+  if (publicUrl !== undefined && !/^https?:\/\/[^/]+(\/.*)?$/.test(publicUrl)) problems.push(`public URL must be an http(s) URL, got ${JSON.stringify(publicUrl)}`);
+  const config: Config = {
+    dataDir: path.resolve(flags.data ?? env.ORCHARD_DATA ?? DEFAULTS.dataDir),
+    host: flags.host ?? env.ORCHARD_HOST ?? DEFAULTS.host,
+    port: intFrom('port', flags.port ?? env.PORT, DEFAULTS.port, problems, 0, 65535),
+    publicUrl: publicUrl?.replace(/\/+$/, ''),
+    databaseUrl: flags.database ?? env.ORCHARD_DATABASE_URL,
+    trustProxy: (flags['trust-proxy'] ?? env.ORCHARD_TRUST_PROXY ?? '') === 'true' || flags['trust-proxy'] === '',
+    maxCommitLineBytes: intFrom('ORCHARD_MAX_COMMIT_LINE_BYTES', env.ORCHARD_MAX_COMMIT_LINE_BYTES, DEFAULTS.maxCommitLineBytes, problems, 1024),
+    maxJsonBodyBytes: intFrom('ORCHARD_MAX_JSON_BODY_BYTES', env.ORCHARD_MAX_JSON_BODY_BYTES, DEFAULTS.maxJsonBodyBytes, problems, 1024),
+    lfsThresholdBytes: intFrom('ORCHARD_LFS_THRESHOLD_BYTES', env.ORCHARD_LFS_THRESHOLD_BYTES, DEFAULTS.lfsThresholdBytes, problems, 1),
+    signedUrlTtlSeconds: intFrom('ORCHARD_SIGNED_URL_TTL', env.ORCHARD_SIGNED_URL_TTL, DEFAULTS.signedUrlTtlSeconds, problems, 10),
+    maxLfsObjectBytes: intFrom('ORCHARD_MAX_LFS_OBJECT_BYTES', env.ORCHARD_MAX_LFS_OBJECT_BYTES, DEFAULTS.maxLfsObjectBytes, problems, 0),
+    rateLimitPerToken: intFrom('ORCHARD_RATE_LIMIT_PER_TOKEN', env.ORCHARD_RATE_LIMIT_PER_TOKEN, DEFAULTS.rateLimitPerToken, problems, 0),
+    rateLimitPerIp: intFrom('ORCHARD_RATE_LIMIT_PER_IP', env.ORCHARD_RATE_LIMIT_PER_IP, DEFAULTS.rateLimitPerIp, problems, 0),
+    rateLimitWindowSeconds: intFrom('ORCHARD_RATE_LIMIT_WINDOW', env.ORCHARD_RATE_LIMIT_WINDOW, DEFAULTS.rateLimitWindowSeconds, problems, 1, 86_400),
+    loginAttempts: intFrom('ORCHARD_LOGIN_ATTEMPTS', env.ORCHARD_LOGIN_ATTEMPTS, DEFAULTS.loginAttempts, problems, 0),
+    loginWindowSeconds: intFrom('ORCHARD_LOGIN_WINDOW', env.ORCHARD_LOGIN_WINDOW, DEFAULTS.loginWindowSeconds, problems, 1, 86_400),
+  };
+  if (problems.length) throw new Error(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  return config;
+}

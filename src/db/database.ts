@@ -1,0 +1,74 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
+import pg from 'pg';
+import * as m0001 from './migrations/0001-initial.js';
+import * as m0002 from './migrations/0002-repo-redirects.js';
+import * as m0003 from './migrations/0003-access-control.js';
+import * as m0004 from './migrations/0004-gated-rejection-reason.js';
+import * as m0005 from './migrations/0005-listing-indexes.js';
+import type { Database } from './schema.js';
+
+export type Db = Kysely<Database>;
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface OpenedDb {
+  db: Db;
+  dialect: Dialect;
+  close(): Promise<void>;
+}
+
+/** Migrations are ordered modules, listed here so that bundling and tsc keep them. */
+const MIGRATIONS: Record<string, Migration> = {
+  '0001-initial': m0001,
+  '0002-repo-redirects': m0002,
+  '0003-access-control': m0003,
+  '0004-gated-rejection-reason': m0004,
+  '0005-listing-indexes': m0005,
+};
+
+class StaticMigrationProvider implements MigrationProvider {
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return MIGRATIONS;
+  }
+}
+
+// bigint columns come back from pg as strings; every size we store fits in a double.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+/**
+ * Opens the metadata database: SQLite file under the data folder by default,
+ * PostgreSQL when `url` starts with `postgres://` or `postgresql://`.
+ * Migrations run before the handle is returned.
+ */
+export async function openDatabase(opts: { url?: string | undefined; dataDir: string }): Promise<OpenedDb> {
+  const url = opts.url;
+  let db: Db;
+  let dialect: Dialect;
+  if (url && /^postgres(ql)?:\/\//.test(url)) {
+    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    dialect = 'postgres';
+  } else {
+    const file = url?.startsWith('sqlite:') ? url.slice('sqlite:'.length) : path.join(opts.dataDir, 'orchard.sqlite');
+    mkdirSync(path.dirname(file), { recursive: true });
+    const sqlite = new SqliteDatabase(file);
+    // WAL lets readers go on while one writer commits; busy_timeout makes a
+    // second process wait for the lock instead of failing at once.
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('busy_timeout = 10000');
+    sqlite.pragma('foreign_keys = ON');
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    dialect = 'sqlite';
+  }
+  const migrator = new Migrator({ db, provider: new StaticMigrationProvider() });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    await db.destroy();
+    const failed = results?.find((r) => r.status === 'Error');
+    throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${String(error)}`);
+  }
+  return { db, dialect, close: () => db.destroy() };
+}

@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { UrlSigner } from './auth/signed-urls.js';
+import type { Config } from './config/config.js';
+import { openDatabase, type OpenedDb } from './db/database.js';
+import { createApp } from './http/app.js';
+import { RateLimits } from './http/rate-limit.js';
+import type { Hub } from './services/hub.js';
+import { syncPending } from './services/indexer.js';
+import { initialiseGit } from './services/repos.js';
+import { FsBlobStore } from './storage/fs-blob-store.js';
+
+export interface RunningHub {
+  hub: Hub;
+  server: Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** The signing secret lives in the database so that every process of one hub shares it. */
+async function loadSecret(opened: OpenedDb): Promise<Buffer> {
+  const { db } = opened;
+  const row = await db.selectFrom('settings').select('value').where('key', '=', 'signing_secret').executeTakeFirst();
+  if (row) return Buffer.from(row.value, 'hex');
+  const secret = randomBytes(32).toString('hex');
+  await db.insertInto('settings').values({ key: 'signing_secret', value: secret }).onConflict((oc) => oc.column('key').doNothing()).execute();
+  const again = await db.selectFrom('settings').select('value').where('key', '=', 'signing_secret').executeTakeFirstOrThrow();
+  return Buffer.from(again.value, 'hex');
+}
+
+/** Writes the pre-receive hook that git runs for pushes (it calls back to this process). */
+async function installHooks(dataDir: string): Promise<string> {
+  const hooksDir = path.join(dataDir, 'hooks');
+  await mkdir(hooksDir, { recursive: true });
+  const script = fileURLToPath(new URL('./repo/pre-receive-hook.js', import.meta.url));
+  const hook = path.join(hooksDir, 'pre-receive');
+  await writeFile(hook, `#!/bin/sh\nexec "${process.execPath}" "${script}"\n`);
+  await chmod(hook, 0o755);
+  return hooksDir;
+}
+
+/** The limiter: in memory, so per process (see `RateLimitStore`). */
+function rateLimitsFor(config: Config): RateLimits {
+  return new RateLimits({
+    perToken: config.rateLimitPerToken,
+    perIp: config.rateLimitPerIp,
+    windowSeconds: config.rateLimitWindowSeconds,
+    loginAttempts: config.loginAttempts,
+    loginWindowSeconds: config.loginWindowSeconds,
+  });
+}
+
+/**
+ * The composition root: config → database → stores → services → HTTP.
+ * Starts listening and finishes any write a crash interrupted.
+ */
+export async function startHub(config: Config): Promise<RunningHub> {
+  await mkdir(config.dataDir, { recursive: true });
+  const opened = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  const tmpDir = path.join(config.dataDir, 'tmp');
+  await rm(tmpDir, { recursive: true, force: true });
+  await mkdir(tmpDir, { recursive: true });
+  const blobs = new FsBlobStore(path.join(config.dataDir, 'lfs'));
+  await blobs.init();
+  const hub: Hub = {
+    db: opened.db,
+    dialect: opened.dialect,
+    blobs,
+    signer: new UrlSigner(await loadSecret(opened)),
+    gitRoot: path.join(config.dataDir, 'git'),
+    tmpDir,
+    limits: {
+      maxCommitLineBytes: config.maxCommitLineBytes,
+      maxJsonBodyBytes: config.maxJsonBodyBytes,
+      lfsThresholdBytes: config.lfsThresholdBytes,
+      signedUrlTtlSeconds: config.signedUrlTtlSeconds,
+      maxLfsObjectBytes: config.maxLfsObjectBytes,
+    },
+  };
+  await mkdir(hub.gitRoot, { recursive: true });
+  await syncPending(hub, async (repoId) => {
+    const row = await hub.db.selectFrom('repos').selectAll().where('id', '=', repoId).executeTakeFirstOrThrow();
+    await initialiseGit(hub, row);
+  });
+
+  const hooksDir = await installHooks(config.dataDir);
+  const hook = { hooksDir, url: '', token: randomBytes(24).toString('hex') };
+  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, createApp({ hub, publicUrl: config.publicUrl, trustProxy: config.trustProxy, hook, rateLimits: rateLimitsFor(config) }));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const loopback = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  hook.url = `http://${loopback.includes(':') ? `[${loopback}]` : loopback}:${port}/internal/hooks/lfs-check`;
+  const url = config.publicUrl ?? `http://${loopback.includes(':') ? `[${loopback}]` : loopback}:${port}`;
+  return {
+    hub,
+    server,
+    url,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await opened.close();
+    },
+  };
+}

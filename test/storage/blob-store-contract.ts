@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { describe, test } from 'node:test';
+import { HubError } from '../../src/core/errors.js';
+import type { BlobStore } from '../../src/storage/blob-store.js';
+
+async function readAll(r: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of r) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+function chunked(b: Buffer, size: number): Readable {
+  return Readable.from((function* () {
+    for (let i = 0; i < b.length; i += size) yield b.subarray(i, i + size);
+  })());
+}
+
+/**
+ * The behaviour every BlobStore must have. Each implementation's test file
+ * calls this with a factory; capabilities an implementation lacks are not
+ * skipped silently.
+ */
+export function blobStoreContract(name: string, make: () => Promise<BlobStore>): void {
+  describe(`BlobStore contract: ${name}`, () => {
+    test('put then stat and read whole and ranged', async () => {
+      const store = await make();
+      const data = randomBytes(3 * 1024 * 1024 + 17);
+      const oid = sha(data);
+      assert.equal(await store.stat(oid), undefined);
+      await store.put(oid, data.length, chunked(data, 65536));
+      assert.deepEqual(await store.stat(oid), { size: data.length });
+      assert.ok((await readAll(await store.read(oid))).equals(data));
+      assert.ok((await readAll(await store.read(oid, { start: 100, end: 2_000_000 }))).equals(data.subarray(100, 2_000_001)));
+      assert.ok((await readAll(await store.read(oid, { start: data.length - 1, end: data.length - 1 }))).equals(data.subarray(data.length - 1)));
+    });
+
+    test('empty object', async () => {
+      const store = await make();
+      const oid = sha(Buffer.alloc(0));
+      await store.put(oid, 0, Readable.from([]));
+      assert.deepEqual(await store.stat(oid), { size: 0 });
+      assert.equal((await readAll(await store.read(oid))).length, 0);
+    });
+
+    test('wrong content is refused and leaves nothing', async () => {
+      const store = await make();
+      const data = randomBytes(100_000);
+      const oid = sha(randomBytes(10));
+      await assert.rejects(store.put(oid, data.length, chunked(data, 1000)), (e: unknown) => e instanceof HubError && e.code === 'UnprocessableEntity');
+      assert.equal(await store.stat(oid), undefined);
+    });
+
+    test('wrong size (short and long) is refused and leaves nothing', async () => {
+      const store = await make();
+      const data = randomBytes(50_000);
+      const oid = sha(data);
+      await assert.rejects(store.put(oid, data.length + 1, chunked(data, 1000)), (e: unknown) => e instanceof HubError && e.code === 'UnprocessableEntity');
+      await assert.rejects(store.put(oid, data.length - 1, chunked(data, 1000)), (e: unknown) => e instanceof HubError && e.code === 'UnprocessableEntity');
+      assert.equal(await store.stat(oid), undefined);
+    });
+
+    test('a source that fails midway leaves nothing', async () => {
+      const store = await make();
+      const data = randomBytes(200_000);
+      const oid = sha(data);
+      const failing = Readable.from((async function* () {
+        yield data.subarray(0, 100_000);
+        throw new Error('connection reset');
+      })());
+      await assert.rejects(store.put(oid, data.length, failing), /connection reset/);
+      assert.equal(await store.stat(oid), undefined);
+    });
+
+    test('a second put of the same object is harmless; delete removes it', async () => {
+      const store = await make();
+      const data = randomBytes(1000);
+      const oid = sha(data);
+      await store.put(oid, data.length, chunked(data, 100));
+      await store.put(oid, data.length, chunked(data, 300));
+      assert.ok((await readAll(await store.read(oid))).equals(data));
+      await store.delete(oid);
+      assert.equal(await store.stat(oid), undefined);
+      await assert.rejects(store.read(oid), (e: unknown) => e instanceof HubError && e.code === 'EntryNotFound');
+    });
+
+    test('invalid object ids are refused', async () => {
+      const store = await make();
+      await assert.rejects(store.stat('../../etc/passwd'), (e: unknown) => e instanceof HubError && e.code === 'BadRequest');
+      await assert.rejects(store.put('ABC', 1, Readable.from([Buffer.from('x')])), (e: unknown) => e instanceof HubError);
+    });
+  });
+}
