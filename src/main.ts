@@ -10,6 +10,7 @@ import { openDatabase, type OpenedDb } from './db/database.js';
 import { createApp } from './http/app.js';
 import { RateLimits } from './http/rate-limit.js';
 import type { Hub } from './services/hub.js';
+import { HubEvents } from './services/events.js';
 import { syncPending } from './services/indexer.js';
 import { initialiseGit } from './services/repos.js';
 import { FsBlobStore } from './storage/fs-blob-store.js';
@@ -73,6 +74,7 @@ export async function startHub(config: Config): Promise<RunningHub> {
     signer: new UrlSigner(await loadSecret(opened)),
     gitRoot: path.join(config.dataDir, 'git'),
     tmpDir,
+    events: new HubEvents(),
     limits: {
       maxCommitLineBytes: config.maxCommitLineBytes,
       maxJsonBodyBytes: config.maxJsonBodyBytes,

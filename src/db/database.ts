@@ -8,6 +8,10 @@ import * as m0002 from './migrations/0002-repo-redirects.js';
 import * as m0003 from './migrations/0003-access-control.js';
 import * as m0004 from './migrations/0004-gated-rejection-reason.js';
 import * as m0005 from './migrations/0005-listing-indexes.js';
+import * as m0006 from './migrations/0006-discussions.js';
+import * as m0007 from './migrations/0007-social.js';
+import * as m0008 from './migrations/0008-lineage.js';
+import * as m0009 from './migrations/0009-webhooks.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -26,6 +30,10 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003-access-control': m0003,
   '0004-gated-rejection-reason': m0004,
   '0005-listing-indexes': m0005,
+  '0006-discussions': m0006,
+  '0007-social': m0007,
+  '0008-lineage': m0008,
+  '0009-webhooks': m0009,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

@@ -1,3 +1,8 @@
+import type { DiscussionTables } from './schema-discussions.js';
+import type { LineageTables } from './schema-lineage.js';
+import type { SocialTables } from './schema-social.js';
+import type { WebhookTables } from './schema-webhooks.js';
+
 /**
  * Table types for Kysely. Types are chosen to be portable between SQLite and
  * PostgreSQL: booleans are integers 0/1, dates are ISO strings, JSON is text.
@@ -184,7 +189,7 @@ export interface SettingsTable {
   value: string;
 }
 
-export interface Database {
+export interface Database extends DiscussionTables, SocialTables, LineageTables, WebhookTables {
   users: UsersTable;
   tokens: TokensTable;
   repos: ReposTable;

@@ -28,6 +28,15 @@ import { resolveRoute } from './resolve.js';
 import { namespaceRoute, repoPageRoute, staticRoute, topPageRoute } from './ui.js';
 import { accountPageRoute, isAccountPage, REPO_WRITE_PAGES, repoWritePageRoute } from './ui-write.js';
 import { sendJson } from './respond.js';
+import { collectionsApiRoute } from './api/collections.js';
+import { discussionsRoute } from './api/discussions.js';
+import { lineageRoute } from './api/lineage.js';
+import { repoSocialRoute, userLikesRoute } from './api/social.js';
+import { webhooksApiRoute } from './api/webhooks.js';
+import { collectionsPageRoute } from './ui-collections.js';
+import { communityPageRoute } from './ui-community.js';
+import { lineagePageRoute } from './ui-lineage.js';
+import { webhooksPageRoute } from './ui-webhooks.js';
 
 export interface AppOptions {
   hub: Hub;
@@ -103,6 +112,8 @@ async function dispatch(ctx: Ctx, opts: AppOptions): Promise<void> {
     return;
   }
   if (segs[0] === 'static') return methodIs(ctx, 'GET', 'HEAD'), staticRoute(ctx, segs.slice(1).map(decodeSegment));
+  if (segs[0] === 'collections' && segs.length <= 3) return methodIs(ctx, 'GET', 'HEAD'), collectionsPageRoute(ctx, segs.slice(1).map(decodeSegment));
+  if (segs[0] === 'settings' && segs[1] === 'webhooks') return methodIs(ctx, 'GET', 'HEAD'), webhooksPageRoute(ctx, segs.slice(2).map(decodeSegment));
   if ((ctx.method === 'GET' || ctx.method === 'HEAD') && isAccountPage(segs)) return accountPageRoute(ctx, segs);
   if (segs.length === 1 && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
     if (segs[0] === '' || segs[0] === 'models' || segs[0] === 'datasets' || segs[0] === 'spaces') return topPageRoute(ctx, segs[0]!);
@@ -137,6 +148,10 @@ async function repoPathRoutes(ctx: Ctx, ref: RepoRef, dotGit: boolean, rest: str
     const filePath = rest.slice(2).map(decodeSegment).join('/');
     return resolveRoute(ctx, ref, revision, filePath, action === 'raw');
   }
+  if (!dotGit && (action === 'discussions' || action === 'model-tree')) {
+    methodIs(ctx, 'GET', 'HEAD');
+    return (action === 'discussions' ? communityPageRoute : lineagePageRoute)(ctx, ref, rest.slice(1), decodeSegment);
+  }
   if (!dotGit && (ctx.method === 'GET' || ctx.method === 'HEAD') && action !== undefined && REPO_WRITE_PAGES.has(action)) {
     return repoWritePageRoute(ctx, ref, rest, decodeSegment);
   }
@@ -160,6 +175,9 @@ async function api(ctx: Ctx, segs: string[]): Promise<void> {
   if (first === 'audit' && segs.length === 1) return methodIs(ctx, 'GET'), auditRoute(ctx);
   if (segs.length === 1 && (first === 'login' || first === 'logout' || first === 'session' || first === 'signup')) return accountRoute(ctx, first);
   if (first === 'settings' && second === 'password' && segs.length === 2) return changePasswordRoute(ctx);
+  if (first === 'settings' && second === 'webhooks') return webhooksApiRoute(ctx, segs.slice(2).map(decodeSegment));
+  if (first === 'collections') return collectionsApiRoute(ctx, segs.slice(1).map(decodeSegment));
+  if (first === 'users' && segs.length === 3 && segs[2] === 'likes') return methodIs(ctx, 'GET'), userLikesRoute(ctx, decodeSegment(second!));
   if (first === 'admin' && second === 'quotas' && segs.length === 3) return quotaRoute(ctx, decodeSegment(segs[2]!));
   if (first === 'admin') return adminRoute(ctx, segs.slice(1).map(decodeSegment));
   if (first === 'repos' && segs.length === 2) {
@@ -245,6 +263,14 @@ async function repoApi(ctx: Ctx, ref: RepoRef, rest: string[]): Promise<void> {
     case 'settings':
       methodIs(ctx, 'PUT');
       return updateSettingsRoute(ctx, ref);
+    case 'discussions':
+      return discussionsRoute(ctx, ref, args.map(decodeSegment));
+    case 'like':
+    case 'likers':
+    case 'downloads':
+      return repoSocialRoute(ctx, ref, action, args.map(decodeSegment));
+    case 'model-tree':
+      return lineageRoute(ctx, ref, args.map(decodeSegment));
     case 'user-access-request':
       return accessRequestRoute(ctx, ref, args.map(decodeSegment));
     case 'auth-check': {

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { UrlSigner } from '../auth/signed-urls.js';
 import type { Db, Dialect } from '../db/database.js';
 import type { BlobStore } from '../storage/blob-store.js';
+import type { HubEvents } from './events.js';
 import { GitRepo } from '../repo/git-repo.js';
 
 /** Limits the services enforce; the config module fills them. */
@@ -32,6 +33,8 @@ export interface Hub {
   /** Scratch space on the same file system as the data folder. */
   readonly tmpDir: string;
   readonly limits: HubLimits;
+  /** Repo events (pushes, settings, discussions) for webhooks and other listeners. */
+  readonly events: HubEvents;
 }
 
 export function gitRepoFor(hub: Hub, repoId: string): GitRepo {

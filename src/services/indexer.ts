@@ -134,6 +134,21 @@ async function syncNow(hub: Hub, repoId: string): Promise<void> {
     }
     await trx.deleteFrom('pending_syncs').where('repo_id', '=', repoId).execute();
   });
+
+  // The first index of a new repo is its creation (announced by createRepo), not a push.
+  if (dbRefs.size > 0 && (changed.length || removed.length)) {
+    await hub.events.emit({
+      scope: 'repo.content',
+      action: 'update',
+      repoId,
+      repo: { type: repo.type, namespace: repo.namespace, name: repo.name, private: repo.private === 1, headSha: headOid ?? null },
+      updatedRefs: [
+        ...changed.map(([name, oid]) => ({ ref: name, oldSha: dbRefs.get(name) ?? null, newSha: oid })),
+        ...removed.map((name) => ({ ref: name, oldSha: dbRefs.get(name) ?? null, newSha: null })),
+      ],
+      at: nowIso(),
+    });
+  }
 }
 
 async function indexTree(hub: Hub, repoId: string, cat: CatFile, treeOid: string, out: Insertable<TreeEntriesTable>[], trees: string[], local: Set<string>): Promise<void> {

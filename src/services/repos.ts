@@ -12,6 +12,7 @@ import { DEFAULT_GITATTRIBUTES } from '../repo/gitattributes.js';
 import { ZERO_OID } from '../repo/git-repo.js';
 import { gitRepoFor, type Hub, repoLocks } from './hub.js';
 import { markPending, syncRepo } from './indexer.js';
+import type { HubEvent } from './events.js';
 import { namespaceTaken } from './orgs.js';
 
 export type RepoRow = Selectable<ReposTable>;
@@ -149,7 +150,18 @@ export async function createRepo(hub: Hub, actor: Actor, input: CreateRepoInput)
   }
   await initialiseGit(hub, row, actor);
   await syncRepo(hub, row.id);
-  return (await hub.db.selectFrom('repos').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow());
+  const created = await hub.db.selectFrom('repos').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
+  await hub.events.emit({ scope: 'repo', action: 'create', repoId: row.id, repo: eventRepo(created), actor: actorName(actor), at: nowIso() });
+  return created;
+}
+
+/** The repo as events describe it. */
+export function eventRepo(row: RepoRow): HubEvent['repo'] {
+  return { type: row.type, namespace: row.namespace, name: row.name, private: row.private === 1, headSha: row.head_sha };
+}
+
+function actorName(actor: Actor): string | null {
+  return actor.kind === 'user' ? actor.user.name : null;
 }
 
 /** Creates the bare repository and its first commit; idempotent for crash recovery. */
@@ -189,6 +201,7 @@ export async function deleteRepo(hub: Hub, actor: Actor, ref: RepoRef): Promise<
     await rename(gitRepoFor(hub, row.id).gitDir, trash).catch(() => undefined);
     await rm(trash, { recursive: true, force: true });
   });
+  await hub.events.emit({ scope: 'repo', action: 'delete', repoId: row.id, repo: eventRepo(row), actor: actorName(actor), at: nowIso() });
 }
 
 /** Renames a repo (and may move it to another namespace). The git folder is keyed by id, so this is metadata only. */
@@ -217,7 +230,9 @@ export async function moveRepo(hub: Hub, actor: Actor, from: RepoRef, to: RepoRe
     if (/unique|duplicate/i.test(String(err))) throw new HubError('Conflict', `A ${to.type} repo named ${repoFullName(to)} already exists`);
     throw err;
   }
-  return { ...row, namespace: to.namespace, name: to.name, full_name_lc: repoFullName(to).toLowerCase() };
+  const moved = { ...row, namespace: to.namespace, name: to.name, full_name_lc: repoFullName(to).toLowerCase() };
+  await hub.events.emit({ scope: 'repo', action: 'move', repoId: row.id, repo: eventRepo(moved), oldName: `${row.namespace}/${row.name}`, actor: actorName(actor), at: nowIso() });
+  return moved;
 }
 
 export interface RepoSettings {
@@ -231,7 +246,14 @@ export async function updateSettings(hub: Hub, actor: Actor, ref: RepoRef, setti
   if (settings.private !== undefined) patch.private = settings.private ? 1 : 0;
   if (settings.gated !== undefined) patch.gated = settings.gated === false ? null : settings.gated;
   if (Object.keys(patch).length) await hub.db.updateTable('repos').set(patch).where('id', '=', row.id).execute();
-  return { ...row, ...patch };
+  const updated = { ...row, ...patch };
+  const updatedConfig: NonNullable<HubEvent['updatedConfig']> = {};
+  if (settings.private !== undefined && (row.private === 1) !== settings.private) updatedConfig.private = settings.private;
+  if (settings.gated !== undefined && (row.gated ?? false) !== settings.gated) updatedConfig.gated = settings.gated;
+  if (Object.keys(updatedConfig).length) {
+    await hub.events.emit({ scope: 'repo.config', action: 'update', repoId: row.id, repo: eventRepo(updated), updatedConfig, actor: actorName(actor), at: nowIso() });
+  }
+  return updated;
 }
 
 export { markPending };

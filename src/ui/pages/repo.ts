@@ -5,7 +5,7 @@ import type { Hub } from '../../services/hub.js';
 import { accessInfo, type RepoRow } from '../../services/repos.js';
 import { html, pathUrl, type SafeHtml, timeAgo } from '../html.js';
 
-export type RepoTab = 'card' | 'files' | 'commits' | 'upload' | 'settings' | 'community';
+export type RepoTab = 'card' | 'files' | 'commits' | 'community' | 'model-tree' | 'upload' | 'settings';
 
 export function repoBase(row: { type: RepoType; namespace: string; name: string }): string {
   return `/${typePrefix(row.type)}${row.namespace}/${row.name}`;
@@ -28,6 +28,8 @@ export function repoHeader(actor: Actor, row: RepoRow, tab: RepoTab, tags: strin
       <a href="${base}" ${current('card')}>${row.type === 'dataset' ? 'Dataset card' : row.type === 'space' ? 'App' : 'Model card'}</a>
       <a href="${base}/tree/${encodeURIComponent(row.default_branch)}" ${current('files')}>Files and versions</a>
       <a href="${base}/commits/${encodeURIComponent(row.default_branch)}" ${current('commits')}>Commits</a>
+      <a href="${base}/discussions" ${current('community')}>Community</a>
+      ${row.type === 'model' ? html`<a href="${base}/model-tree" ${current('model-tree')}>Model tree</a>` : ''}
       ${writer ? html`<a href="${base}/upload/${encodeURIComponent(row.default_branch)}" ${current('upload')}>Upload</a>` : ''}
       ${admin ? html`<a href="${base}/settings" ${current('settings')}>Settings</a>` : ''}
     </nav>
