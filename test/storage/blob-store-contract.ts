@@ -75,6 +75,28 @@ export function blobStoreContract(name: string, make: () => Promise<BlobStore>):
       assert.equal(await store.stat(oid), undefined);
     });
 
+    test('large objects: concurrent puts, and wrong, long, short or failing ones leave nothing', async () => {
+      // Past the sizes where an implementation may switch strategy (worker threads, multipart uploads).
+      const store = await make();
+      const big = Array.from({ length: 5 }, (_, i) => randomBytes(12 * 1024 * 1024 + i * 4099));
+      await Promise.all(big.map((b) => store.put(sha(b), b.length, chunked(b, 65536 + 7))));
+      for (const b of big) assert.ok((await readAll(await store.read(sha(b)))).equals(b));
+      const data = randomBytes(20 * 1024 * 1024);
+      const oid = sha(data);
+      const refused = (e: unknown): boolean => e instanceof HubError && e.code === 'UnprocessableEntity';
+      await assert.rejects(store.put(sha(randomBytes(10)), data.length, chunked(data, 65536)), refused);
+      await assert.rejects(store.put(oid, data.length - 1, chunked(data, 65536)), refused);
+      await assert.rejects(store.put(oid, data.length + 1, chunked(data, 65536)), refused);
+      const failing = Readable.from((async function* () {
+        yield data.subarray(0, 10 * 1024 * 1024);
+        throw new Error('connection reset');
+      })());
+      await assert.rejects(store.put(oid, data.length, failing), /connection reset/);
+      assert.equal(await store.stat(oid), undefined);
+      await store.put(oid, data.length, chunked(data, 1 << 20));
+      assert.ok((await readAll(await store.read(oid, { start: 5, end: data.length - 1 }))).equals(data.subarray(5)));
+    });
+
     test('a second put of the same object is harmless; delete removes it', async () => {
       const store = await make();
       const data = randomBytes(1000);
