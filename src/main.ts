@@ -12,6 +12,9 @@ import { RateLimits } from './http/rate-limit.js';
 import type { Hub } from './services/hub.js';
 import { HubEvents } from './services/events.js';
 import { syncPending } from './services/indexer.js';
+import { registerDiscussions } from './services/pull-requests.js';
+import { settleDownloads } from './services/downloads.js';
+import { startWebhooks } from './services/webhooks.js';
 import { initialiseGit } from './services/repos.js';
 import { FsBlobStore } from './storage/fs-blob-store.js';
 
@@ -84,6 +87,16 @@ export async function startHub(config: Config): Promise<RunningHub> {
     },
   };
   await mkdir(hub.gitRoot, { recursive: true });
+  registerDiscussions(hub);
+  // Before start-up recovery, so that a push a crash interrupted still reaches the webhooks.
+  let webhookBaseUrl = config.publicUrl ?? `http://${config.host}:${config.port}`;
+  const stopWebhooks = startWebhooks(hub, {
+    allowPrivateTargets: config.webhooksAllowPrivateTargets,
+    retryBaseMs: config.webhookRetryBaseMs,
+    maxAttempts: config.webhookMaxAttempts,
+    timeoutMs: config.webhookTimeoutMs,
+    baseUrl: () => webhookBaseUrl,
+  });
   await syncPending(hub, async (repoId) => {
     const row = await hub.db.selectFrom('repos').selectAll().where('id', '=', repoId).executeTakeFirstOrThrow();
     await initialiseGit(hub, row);
@@ -100,6 +113,7 @@ export async function startHub(config: Config): Promise<RunningHub> {
   const loopback = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   hook.url = `http://${loopback.includes(':') ? `[${loopback}]` : loopback}:${port}/internal/hooks/lfs-check`;
   const url = config.publicUrl ?? `http://${loopback.includes(':') ? `[${loopback}]` : loopback}:${port}`;
+  webhookBaseUrl = url;
   return {
     hub,
     server,
@@ -107,6 +121,9 @@ export async function startHub(config: Config): Promise<RunningHub> {
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await stopWebhooks();
+      // Download counts are written beside their responses: finish them before the database goes.
+      await settleDownloads(hub);
       await opened.close();
     },
   };

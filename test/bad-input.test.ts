@@ -228,7 +228,8 @@ describe('bad input', () => {
     await expectError(await api(`${hub.url}/alice/target/resolve/main/dir/file.txt`, undefined, { method: 'POST' }), 405);
     const xet = await expectError(await api(`${hub.url}/api/models/alice/target/xet-write-token/main`, t.alice), 501);
     assert.match(xet.error, /HF_HUB_DISABLE_XET=1/);
-    await expectError(await api(`${hub.url}/api/models/alice/target/preupload/main?create_pr=1`, t.alice, { method: 'POST', body: JSON.stringify({ files: [] }) }), 501);
+    // create_pr is supported now (docs/discussions.md); a pull request that does not exist is a missing revision.
+    await expectError(await api(`${hub.url}/api/models/alice/target/preupload/refs%2Fpr%2F7`, t.alice, { method: 'POST', body: JSON.stringify({ files: [] }) }), 404, 'RevisionNotFound');
     await unchanged();
   });
 });

@@ -101,3 +101,15 @@ export function canAdminNamespace(actor: Actor, namespace: string): boolean {
 export function isSiteAdmin(actor: Actor): boolean {
   return actor.kind === 'user' && actor.user.isAdmin && (actor.token === undefined || actor.token.role === 'write');
 }
+
+/**
+ * May the actor take part in a repo's discussions: open discussions and pull
+ * requests, comment? Anyone signed in who can read the repo, with a
+ * credential that allows `discussion.write` (a session, a write token, a
+ * fine-grained token with that scope; not a read token). Renaming, closing
+ * and merging need more: see src/services/discussions.ts.
+ */
+export function canDiscuss(actor: Actor, repo: RepoAccessInfo): boolean {
+  if (actor.kind !== 'user' || !can(actor, 'read', repo)) return false;
+  return tokenAllows(actor, 'discussion.write', { namespace: repo.namespace, repo: { type: repo.type, name: repo.name } });
+}

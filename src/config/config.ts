@@ -26,6 +26,13 @@ export interface Config {
   /** Login attempts per login window for one address and user name; 0 disables. */
   loginAttempts: number;
   loginWindowSeconds: number;
+  /** Webhooks may target private, loopback and link-local addresses (see docs/webhooks.md). */
+  webhooksAllowPrivateTargets: boolean;
+  /** First webhook retry delay in ms; each further one doubles (with jitter). */
+  webhookRetryBaseMs: number;
+  webhookMaxAttempts: number;
+  /** Per-attempt webhook request timeout in ms. */
+  webhookTimeoutMs: number;
 }
 
 export const DEFAULTS = {
@@ -42,6 +49,9 @@ export const DEFAULTS = {
   rateLimitWindowSeconds: 60,
   loginAttempts: 10,
   loginWindowSeconds: 15 * 60,
+  webhookRetryBaseMs: 5000,
+  webhookMaxAttempts: 8,
+  webhookTimeoutMs: 10_000,
 } as const;
 
 function intFrom(name: string, raw: string | undefined, fallback: number, problems: string[], min = 1, max = Number.MAX_SAFE_INTEGER): number {
@@ -80,6 +90,10 @@ export function loadConfig(flags: Record<string, string | undefined>, env: NodeJ
     rateLimitWindowSeconds: intFrom('ORCHARD_RATE_LIMIT_WINDOW', env.ORCHARD_RATE_LIMIT_WINDOW, DEFAULTS.rateLimitWindowSeconds, problems, 1, 86_400),
     loginAttempts: intFrom('ORCHARD_LOGIN_ATTEMPTS', env.ORCHARD_LOGIN_ATTEMPTS, DEFAULTS.loginAttempts, problems, 0),
     loginWindowSeconds: intFrom('ORCHARD_LOGIN_WINDOW', env.ORCHARD_LOGIN_WINDOW, DEFAULTS.loginWindowSeconds, problems, 1, 86_400),
+    webhooksAllowPrivateTargets: flags['webhooks-allow-private-targets'] !== undefined || /^(1|true)$/i.test(env.ORCHARD_WEBHOOKS_ALLOW_PRIVATE_TARGETS ?? ''),
+    webhookRetryBaseMs: intFrom('ORCHARD_WEBHOOK_RETRY_BASE_MS', env.ORCHARD_WEBHOOK_RETRY_BASE_MS, DEFAULTS.webhookRetryBaseMs, problems, 1, 3_600_000),
+    webhookMaxAttempts: intFrom('ORCHARD_WEBHOOK_MAX_ATTEMPTS', env.ORCHARD_WEBHOOK_MAX_ATTEMPTS, DEFAULTS.webhookMaxAttempts, problems, 1, 50),
+    webhookTimeoutMs: intFrom('ORCHARD_WEBHOOK_TIMEOUT_MS', env.ORCHARD_WEBHOOK_TIMEOUT_MS, DEFAULTS.webhookTimeoutMs, problems, 100, 300_000),
   };
   if (problems.length) throw new Error(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   return config;

@@ -1,3 +1,4 @@
+import type { Generated } from 'kysely';
 import type { DiscussionTables } from './schema-discussions.js';
 import type { LineageTables } from './schema-lineage.js';
 import type { SocialTables } from './schema-social.js';
@@ -52,6 +53,10 @@ export interface ReposTable {
   library_name: string | null;
   downloads: number;
   likes: number;
+  /** all-time downloads; `downloads` is the last 30 days (migration 0007; both default to 0 on insert) */
+  downloads_all_time: Generated<number>;
+  /** decayed recent likes and downloads (src/services/trending.ts) */
+  trending_score: Generated<number>;
 }
 
 export interface RepoTagsTable {

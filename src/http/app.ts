@@ -5,6 +5,7 @@ import { makeRepoRef, type RepoRef, type RepoType, typeFromPlural } from '../cor
 import { splitRevisionAndPath } from '../core/revision.js';
 import type { Hub } from '../services/hub.js';
 import { findRenamed, getRepo } from '../services/repos.js';
+import { refusedPullRequestPushes } from '../services/pull-requests.js';
 import { repoHasLfsObject } from '../services/tree-index.js';
 import { createRepoRoute, deleteRepoRoute, moveRepoRoute, updateSettingsRoute } from './api/repo-admin.js';
 import { commitsRoute, pathsInfoRoute, refsRoute, repoInfoRoute, treeRoute } from './api/repo-read.js';
@@ -300,5 +301,5 @@ async function internal(ctx: Ctx, segs: string[], token: string): Promise<void> 
   for (const oid of oids) {
     if (!(await ctx.hub.blobs.stat(oid)) || !(await repoHasLfsObject(ctx.hub, repoId, oid))) missing.push(oid);
   }
-  sendJson(ctx, 200, { missing });
+  sendJson(ctx, 200, { missing, refused: await refusedPullRequestPushes(ctx.hub, body) });
 }

@@ -4,7 +4,9 @@ import type { RepoRef } from '../core/repo-id.js';
 import { spawnGit } from '../repo/git.js';
 import { gitRepoFor } from '../services/hub.js';
 import { markPending, syncRepo } from '../services/indexer.js';
+import { repoForPush } from '../services/pull-requests.js';
 import { getRepo } from '../services/repos.js';
+import { countGitFetch } from './api/social.js';
 import type { Ctx } from './context.js';
 
 /** How the hub lets the pre-receive hook call back to it (see src/repo/pre-receive-hook.ts). */
@@ -38,7 +40,8 @@ export async function gitRoute(ctx: Ctx, ref: RepoRef, rest: string, hook: HookC
   const push = service === 'git-receive-pack';
   const actor = await ctx.actor();
   if (push && actor.kind === 'anonymous') throw new HubError('Unauthorized', 'Authentication required to push');
-  const repo = await getRepo(ctx.hub, actor, ref, push ? 'write' : 'content');
+  // A pusher without write access may still update refs/pr/<n> of their own pull requests (the hook checks each ref).
+  const { repo, writer } = push ? await repoForPush(ctx.hub, actor, ref) : { repo: await getRepo(ctx.hub, actor, ref, 'content'), writer: false };
   if (push && ctx.method === 'POST') await markPending(ctx.hub, repo.id);
 
   const env: Record<string, string> = {
@@ -57,6 +60,8 @@ export async function gitRoute(ctx: Ctx, ref: RepoRef, rest: string, hook: HookC
     ORCHARD_HOOK_TOKEN: hook.token,
     ORCHARD_REPO_ID: repo.id,
     ORCHARD_DEFAULT_BRANCH: repo.default_branch,
+    ORCHARD_PUSHER_ID: actor.kind === 'user' ? actor.user.id : '',
+    ORCHARD_PUSHER_WRITES: writer ? '1' : '0',
   };
   const protocol = ctx.req.headers['git-protocol'];
   if (typeof protocol === 'string') env.GIT_PROTOCOL = protocol;
@@ -71,6 +76,7 @@ export async function gitRoute(ctx: Ctx, ref: RepoRef, rest: string, hook: HookC
   const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
   child.stdin!.on('error', () => undefined);
   ctx.req.pipe(child.stdin!);
+  if (service === 'git-upload-pack' && ctx.method === 'POST') countGitFetch(ctx, repo);
 
   try {
     await relayCgi(ctx, child.stdout!);

@@ -2,6 +2,7 @@ import { HubError } from '../core/errors.js';
 import { type RepoRef, typePrefix } from '../core/repo-id.js';
 import { SHA256_RE } from '../core/revision.js';
 import { lfsBatch, objectTooLargeMessage, parseBatchRequest, receiveLfsObject, verifyLfsObject } from '../services/lfs.js';
+import { repoForLfsUpload } from '../services/pull-requests.js';
 import { findRepo, getRepo, repoNotFound, type RepoRow } from '../services/repos.js';
 import { repoHasLfsObject } from '../services/tree-index.js';
 import { readJson } from './body.js';
@@ -33,10 +34,12 @@ export async function lfsRoute(ctx: Ctx, ref: RepoRef, rest: string): Promise<vo
 }
 
 async function batch(ctx: Ctx, ref: RepoRef): Promise<void> {
-  const req = parseBatchRequest(await readJson(ctx.req, ctx.hub.limits.maxJsonBodyBytes));
+  const raw = await readJson(ctx.req, ctx.hub.limits.maxJsonBodyBytes);
+  const req = parseBatchRequest(raw);
   const actor = await ctx.actor();
   if (req.operation === 'upload' && actor.kind === 'anonymous') throw new HubError('Unauthorized', 'Authentication required to upload');
-  const repo = await getRepo(ctx.hub, actor, ref, req.operation === 'upload' ? 'write' : 'content');
+  // Uploads for `ref: refs/pr/<n>` are allowed to that pull request's author (docs/discussions.md).
+  const repo = req.operation === 'upload' ? await repoForLfsUpload(ctx.hub, actor, ref, raw) : await getRepo(ctx.hub, actor, ref, 'content');
   const base = lfsBase(ctx, repo);
   const body = await lfsBatch(ctx.hub, repo, req, { object: (oid) => `${base}/objects/${oid}`, verify: () => `${base}/verify` });
   sendJson(ctx, 200, body, { 'Content-Type': 'application/vnd.git-lfs+json' });

@@ -51,9 +51,11 @@ export function repoInfo(
     private: row.private === 1,
     gated: row.gated ?? false,
     disabled: row.disabled === 1,
+    // The last 30 days, all time, and the decayed recent activity (docs/social.md); the Hub's trendingScore is an integer.
     downloads: row.downloads,
-    downloadsAllTime: row.downloads,
+    downloadsAllTime: row.downloads_all_time,
     likes: row.likes,
+    trendingScore: Math.round(row.trending_score),
     tags: opts.tags,
   };
   if (cardData) info.cardData = cardData;

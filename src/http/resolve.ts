@@ -7,6 +7,7 @@ import { gitRepoFor } from '../services/hub.js';
 import { getRepo } from '../services/repos.js';
 import { resolveRevision } from '../services/revisions.js';
 import { lookupPath } from '../services/tree-index.js';
+import { countFileDownload } from './api/social.js';
 import type { Ctx } from './context.js';
 import { serveFile, sliceStream } from './serve-file.js';
 
@@ -29,6 +30,8 @@ export async function resolveRoute(ctx: Ctx, ref: RepoRef, revision: string, fil
   if (!entry || entry.kind !== 'blob') {
     throw new HubError('EntryNotFound', `Entry not found: ${filePath} does not exist at revision ${revision}`, { headers: commitHeader });
   }
+  // Download counts (docs/social.md): written beside the response, never before it.
+  if (!raw) countFileDownload(ctx, repo, entry.lfs ? `"${entry.lfs.oid}"` : `"${entry.oid}"`);
 
   if (entry.lfs && !raw) {
     const lfs = entry.lfs;

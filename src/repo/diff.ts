@@ -42,7 +42,7 @@ function diffArgs(base: string | undefined, commit: string, format: string[]): s
  * Runs git and keeps at most `maxBytes` of its output, killing it once that
  * much has arrived: a huge commit costs the page a bounded read, not memory.
  */
-async function readCapped(gitDir: string, args: string[], maxBytes: number): Promise<{ out: Buffer; truncated: boolean }> {
+export async function readCapped(gitDir: string, args: string[], maxBytes: number): Promise<{ out: Buffer; truncated: boolean }> {
   const child = spawnGit(gitDir, args);
   child.stdin!.end();
   const stderr: Buffer[] = [];

@@ -2,7 +2,11 @@
 /**
  * git's pre-receive hook for pushes through the hub. git runs it with the
  * pushed objects still in quarantine; it refuses the whole push when:
- *  - a ref outside refs/heads/ and refs/tags/ is updated,
+ *  - a ref outside refs/heads/, refs/tags/ and refs/pr/<n> is updated,
+ *  - a pusher without write access updates a branch or a tag,
+ *  - a refs/pr/<n> is created or deleted, or updated by someone who is
+ *    neither the pull request's author nor a writer, or when it is not open
+ *    (asked of the hub),
  *  - the default branch is deleted,
  *  - a pushed LFS pointer names an object that was never uploaded to this
  *    repo (asked of the hub over loopback, so that any blob store works).
@@ -24,6 +28,17 @@ function reject(message: string): never {
   process.exit(1);
 }
 
+/** Asks the hub (src/http/app.ts `internal`) about LFS objects and pull request refs. */
+async function ask(body: Record<string, unknown>): Promise<{ missing: string[]; refused?: string[] }> {
+  const res = await fetch(process.env.ORCHARD_HOOK_URL!, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-orchard-hook-token': process.env.ORCHARD_HOOK_TOKEN ?? '' },
+    body: JSON.stringify({ repoId: process.env.ORCHARD_REPO_ID, ...body }),
+  });
+  if (!res.ok) reject(`the hub could not check this push (${res.status})`);
+  return (await res.json()) as { missing: string[]; refused?: string[] };
+}
+
 async function main(): Promise<void> {
   const input = await new Promise<string>((resolve) => {
     let s = '';
@@ -33,13 +48,28 @@ async function main(): Promise<void> {
   const updates = input.split('\n').filter(Boolean).map((l) => l.split(' ') as [string, string, string]);
   const defaultRef = `refs/heads/${process.env.ORCHARD_DEFAULT_BRANCH ?? 'main'}`;
   const news: string[] = [];
-  for (const [, newOid, ref] of updates) {
+  const pullRequests: number[] = [];
+  const writer = process.env.ORCHARD_PUSHER_WRITES === '1';
+  for (const [oldOid, newOid, ref] of updates) {
+    const pr = /^refs\/pr\/([1-9][0-9]{0,8})$/.exec(ref);
+    if (pr) {
+      if (oldOid === ZERO) reject(`only branches and tags can be pushed, not ${ref}: a push cannot create a pull request, open one through the API first`);
+      if (newOid === ZERO) reject(`${ref} belongs to a pull request and cannot be deleted`);
+      pullRequests.push(Number(pr[1]));
+      news.push(newOid);
+      continue;
+    }
     if (!ref.startsWith('refs/heads/') && !ref.startsWith('refs/tags/')) reject(`only branches and tags can be pushed, not ${ref}`);
+    if (!writer) reject(`you do not have write access to ${ref}; you can push to refs/pr/<n> of your own open pull requests`);
     if (newOid === ZERO) {
       if (ref === defaultRef) reject(`the default branch ${defaultRef.slice(11)} cannot be deleted`);
       continue;
     }
     news.push(newOid);
+  }
+  if (pullRequests.length) {
+    const { refused } = await ask({ pullRequests, pusherId: process.env.ORCHARD_PUSHER_ID ?? '', writer, oids: [] });
+    if (refused?.length) reject(refused.join('; '));
   }
   if (news.length === 0) return;
 
@@ -71,13 +101,7 @@ async function main(): Promise<void> {
     }
   }
   if (oids.size === 0) return;
-  const res = await fetch(process.env.ORCHARD_HOOK_URL!, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-orchard-hook-token': process.env.ORCHARD_HOOK_TOKEN ?? '' },
-    body: JSON.stringify({ repoId: process.env.ORCHARD_REPO_ID, oids: [...oids] }),
-  });
-  if (!res.ok) reject(`the hub could not check LFS objects (${res.status})`);
-  const { missing } = (await res.json()) as { missing: string[] };
+  const { missing } = await ask({ oids: [...oids] });
   if (missing.length) {
     reject(`this push references LFS objects that were not uploaded: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}. Run "git lfs push --all" or check your git-lfs setup.`);
   }

@@ -74,7 +74,7 @@ export async function commitDetail(hub: Hub, repo: RepoRow, rev: string): Promis
   return { commit, base, files, moreFiles: raw.truncated, patchTruncated: patch.truncated };
 }
 
-function fileChange(c: RawChange, sections: { lines: string[]; truncated: boolean }[], pointers: Map<string, LfsPointer>, cut: boolean): FileChange {
+export function fileChange(c: RawChange, sections: { lines: string[]; truncated: boolean }[], pointers: Map<string, LfsPointer>, cut: boolean): FileChange {
   const old = c.oldOid !== ZERO_OID ? pointers.get(c.oldOid) : undefined;
   const neu = c.newOid !== ZERO_OID ? pointers.get(c.newOid) : undefined;
   const change: FileChange = {
@@ -119,7 +119,7 @@ function parseHunks(lines: string[], into: FileChange): void {
 }
 
 /** Which of the changed blobs are LFS pointers: only blobs small enough to be one are read. */
-async function lfsPointers(gitDir: string, changes: RawChange[]): Promise<Map<string, LfsPointer>> {
+export async function lfsPointers(gitDir: string, changes: RawChange[]): Promise<Map<string, LfsPointer>> {
   const oids = new Set<string>();
   for (const c of changes) {
     if (/^100/.test(c.oldMode) && c.oldOid !== ZERO_OID) oids.add(c.oldOid);

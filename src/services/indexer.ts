@@ -5,6 +5,7 @@ import type { CommitsTable, TreeEntriesTable } from '../db/schema.js';
 import { CatFile, parseCommit, parseTree } from '../repo/cat-file.js';
 import { MAX_POINTER_SIZE, parsePointer } from '../repo/lfs-pointer.js';
 import { parseCardMetadata } from './card.js';
+import { type LineageAtHead, lineageAtHead, saveLineage } from './lineage-index.js';
 import { gitRepoFor, type Hub, KeyedMutex } from './hub.js';
 
 const syncLocks = new KeyedMutex();
@@ -61,6 +62,7 @@ async function syncNow(hub: Hub, repoId: string): Promise<void> {
   const trees: string[] = [];
   const cat = new CatFile(git.gitDir);
   let card: ReturnType<typeof parseCardMetadata> | undefined;
+  let lineage: LineageAtHead | undefined;
   let headDate: string | undefined;
   const defaultRef = `refs/heads/${repo.default_branch}`;
   const headOid = gitRefs.get(defaultRef);
@@ -90,6 +92,9 @@ async function syncNow(hub: Hub, repoId: string): Promise<void> {
       if (headCommit) {
         headDate = headCommit.date;
         card = await readCard(hub, repoId, cat, headCommit.tree_oid, entries, repo.type);
+        // The model tree: edges to the card's base models, and their `base_model:{relation}:{id}` tags.
+        lineage = await lineageAtHead(hub, repo, cat, headCommit.tree_oid, entries, card.cardData);
+        for (const t of lineage.tags) if (!card.tags.includes(t)) card.tags.push(t);
       }
     }
   } finally {
@@ -128,6 +133,7 @@ async function syncNow(hub: Hub, repoId: string): Promise<void> {
         .where('id', '=', repoId)
         .execute();
     }
+    if (lineage) await saveLineage(trx, repoId, lineage.edges);
     if (card) {
       await trx.deleteFrom('repo_tags').where('repo_id', '=', repoId).execute();
       if (card.tags.length) await trx.insertInto('repo_tags').values(card.tags.map((tag) => ({ repo_id: repoId, tag }))).execute();

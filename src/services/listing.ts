@@ -4,6 +4,7 @@ import type { RepoType } from '../core/repo-id.js';
 import type { Hub } from './hub.js';
 import { accessInfo, type RepoRow } from './repos.js';
 import { can } from '../auth/policy.js';
+import { rollSocialWindows } from './trending.js';
 
 export interface ListQuery {
   type: RepoType;
@@ -18,11 +19,12 @@ export interface ListQuery {
   limit: number;
 }
 
-const SORT_COLUMNS: Record<string, 'downloads' | 'likes' | 'last_modified' | 'created_at' | 'full_name_lc'> = {
+const SORT_COLUMNS: Record<string, 'downloads' | 'likes' | 'last_modified' | 'created_at' | 'full_name_lc' | 'trending_score' | 'downloads_all_time'> = {
   downloads: 'downloads',
   likes: 'likes',
   likes30d: 'likes',
-  trendingScore: 'downloads',
+  trendingScore: 'trending_score',
+  downloadsAllTime: 'downloads_all_time',
   lastModified: 'last_modified',
   createdAt: 'created_at',
   id: 'full_name_lc',
@@ -39,6 +41,8 @@ function escapeLike(s: string): string {
  * sorting and paging.
  */
 export async function listRepos(hub: Hub, actor: Actor, q: ListQuery): Promise<{ rows: RepoRow[]; hasMore: boolean }> {
+  // Downloads (30 days) and trending decay by the day: move their window first (cheap after once a day).
+  await rollSocialWindows(hub);
   // Every repo has one of three types: told so, SQLite prefers a selective index (the author's) over
   // walking the sort index of the whole type, which it otherwise does without statistics (migration 0005).
   const ofType = hub.dialect === 'sqlite' ? sql<boolean>`likelihood(type = ${q.type}, 0.9)` : sql<boolean>`type = ${q.type}`;

@@ -137,6 +137,8 @@ export async function createRepo(hub: Hub, actor: Actor, input: CreateRepoInput)
     library_name: null,
     downloads: 0,
     likes: 0,
+    downloads_all_time: 0,
+    trending_score: 0,
   };
   try {
     await hub.db.transaction().execute(async (trx) => {

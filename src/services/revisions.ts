@@ -50,7 +50,8 @@ async function commitTree(hub: Hub, repo: RepoRow, oid: string, rev: string): Pr
 /** A revision that must be a branch (commits, branch creation targets). */
 export async function resolveBranch(hub: Hub, repo: RepoRow, rev: string): Promise<{ ref: string; commit: string; tree: string }> {
   const name = rev === 'HEAD' ? repo.default_branch : rev.startsWith('refs/heads/') ? rev.slice('refs/heads/'.length) : rev;
-  const ref = `refs/heads/${name}`;
+  // A pull request's ref takes commits too; who may write there is checked by the caller (src/services/pull-requests.ts).
+  const ref = /^refs\/pr\/[1-9][0-9]{0,8}$/.test(rev) ? rev : `refs/heads/${name}`;
   const row = await hub.db.selectFrom('refs').select('oid').where('repo_id', '=', repo.id).where('name', '=', ref).executeTakeFirst();
   if (!row) {
     if (rev.startsWith('refs/')) throw new HubError('BadRequest', `Commits can only target a branch, not ${rev}`);

@@ -106,4 +106,17 @@ table.files th{text-align:left;font-size:13px;color:var(--muted);font-weight:600
 .hljs-keyword,.hljs-built_in,.hljs-selector-tag{color:#cf222e}.hljs-string,.hljs-attr{color:#0a3069}.hljs-number,.hljs-literal{color:#0550ae}.hljs-comment{color:#6e7781;font-style:italic}.hljs-title,.hljs-function{color:#8250df}
 @media (prefers-color-scheme:dark){:root:not([data-theme=light]) .hljs-keyword{color:#ff7b72}:root:not([data-theme=light]) .hljs-string{color:#a5d6ff}:root:not([data-theme=light]) .hljs-number{color:#79c0ff}:root:not([data-theme=light]) .hljs-title{color:#d2a8ff}}
 :root[data-theme=dark] .hljs-keyword{color:#ff7b72}:root[data-theme=dark] .hljs-string{color:#a5d6ff}:root[data-theme=dark] .hljs-number{color:#79c0ff}:root[data-theme=dark] .hljs-title{color:#d2a8ff}
+/* model tree (src/ui/pages/model-tree.ts) */
+.lineage-chain{list-style:none;padding:0;margin:8px 0 16px}.lineage-chain>li{position:relative;padding:6px 0 6px 22px;border-left:2px solid var(--line);margin-left:8px}
+.lineage-chain>li::before{content:"";position:absolute;left:-6px;top:14px;width:10px;height:10px;border-radius:50%;background:var(--soft);border:2px solid var(--line)}
+.lineage-chain>li.lineage-self::before{background:var(--accent);border-color:var(--accent)}.lineage-level{list-style:none;padding:0;margin:0}.lineage-level li{padding:2px 0}
+.lineage-children h4{margin:16px 0 4px}.lineage-children .empty{padding:8px;text-align:left}.model-tree-box ul.bare{list-style:none;padding:0;margin:0}a.external::after{content:" ↗"}
+.pill.delivery-succeeded{border-color:var(--accent);color:var(--accent)}.pill.delivery-failed{border-color:var(--danger);color:var(--danger)}#delivery-table td{vertical-align:top}#webhook h2 .name{word-break:break-all}
+input[type=url]{width:100%;padding:6px 10px;border:1px solid var(--line);border-radius:6px;background:var(--bg)}
+.like-button[aria-pressed=true]{color:var(--danger);border-color:var(--danger)}.like-button{padding:1px 10px;font-size:13px}
+.social-extras{display:flex;gap:16px;align-items:center;flex-wrap:wrap;margin:4px 0}.downloads-spark svg{vertical-align:middle;fill:var(--accent)}
+.add-to-collection[open]{flex-basis:100%}.add-to-collection form{max-width:480px;margin-top:6px}
+.collection-items{list-style:none;padding:0;margin:12px 0}.collection-item{border:1px solid var(--line);border-radius:8px;padding:10px 12px;margin:8px 0;background:var(--bg)}
+.collection-item .note{margin-top:6px}.collection-item .note>:first-child{margin-top:0}.collection-item .note>:last-child{margin-bottom:0}.item-actions{display:flex;gap:4px}.item-actions button{padding:2px 8px}
+ul.bare{list-style:none;padding:0;margin:4px 0}.collection-cards .name{font-size:15px}
 `;

@@ -4,9 +4,10 @@ import type { Command } from '../command.js';
 
 export const serve: Command = {
   name: 'serve',
-  usage: `serve [--port P] [--host H] [--data DIR] [--public-url URL] [--database URL] [--trust-proxy]
+  usage: `serve [--port P] [--host H] [--data DIR] [--public-url URL] [--database URL] [--trust-proxy] [--webhooks-allow-private-targets]
         Run the hub (SQLite and a local folder by default).
-        Env: PORT, ORCHARD_HOST, ORCHARD_DATA, ORCHARD_PUBLIC_URL, ORCHARD_DATABASE_URL`,
+        Env: PORT, ORCHARD_HOST, ORCHARD_DATA, ORCHARD_PUBLIC_URL, ORCHARD_DATABASE_URL,
+        ORCHARD_WEBHOOKS_ALLOW_PRIVATE_TARGETS=1, ORCHARD_WEBHOOK_RETRY_BASE_MS, ORCHARD_WEBHOOK_MAX_ATTEMPTS, ORCHARD_WEBHOOK_TIMEOUT_MS`,
   async run(ctx) {
     const running = await startHub(ctx.config);
     ctx.err(`Orchard is listening on ${running.url} (data: ${ctx.config.dataDir})\n`);

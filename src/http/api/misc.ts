@@ -70,7 +70,8 @@ export async function listReposRoute(ctx: Ctx, type: RepoType): Promise<void> {
   const withFiles = full || expand.includes('siblings');
   const limit = pageSize(ctx, withFiles ? 100 : 1000, withFiles ? 100 : 1000);
   const offset = decodeCursor(q.get('cursor'));
-  const filter = ctx.list('filter').flatMap((f) => f.split(','));
+  // `other` is the Hub's name for tag filters in its own links (`other=base_model:finetune:{id}`).
+  const filter = [...ctx.list('filter'), ...ctx.list('other')].flatMap((f) => f.split(','));
   for (const key of ['pipeline_tag', 'library', 'language', 'license'] as const) {
     const v = q.get(key);
     if (v) filter.push(key === 'pipeline_tag' || key === 'library' ? v : `${key}:${v}`);

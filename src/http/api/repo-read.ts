@@ -3,6 +3,7 @@ import { validateRepoPath } from '../../core/paths.js';
 import type { RepoRef } from '../../core/repo-id.js';
 import { lastCommitOf, listCommits } from '../../services/history.js';
 import { tagsOf } from '../../services/listing.js';
+import { rollSocialWindows } from '../../services/trending.js';
 import { getRepo, type RepoRow } from '../../services/repos.js';
 import { resolveRevision } from '../../services/revisions.js';
 import { listFiles, lookupPath, walkTree } from '../../services/tree-index.js';
@@ -13,6 +14,7 @@ import { decodeCursor, encodeCursor, nextLink, pageSize, sendJson } from '../res
 
 /** `GET /api/{T}/{repo}` and `…/revision/{rev}` (spec 3). */
 export async function repoInfoRoute(ctx: Ctx, ref: RepoRef, revision: string | undefined): Promise<void> {
+  await rollSocialWindows(ctx.hub); // `downloads` is the last 30 days: move the window at the first read of a day
   const repo = await getRepo(ctx.hub, await ctx.actor(), ref);
   const rev = await resolveRevision(ctx.hub, repo, revision ?? 'HEAD');
   const blobs = ctx.flag('blobs');

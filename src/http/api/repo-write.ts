@@ -4,36 +4,36 @@ import { typePrefix } from '../../core/repo-id.js';
 import { createCommit } from '../../services/commit.js';
 import { readCommitPayload } from '../../services/commit-payload.js';
 import { parsePreuploadBody, preupload } from '../../services/preupload.js';
+import { commitAsPullRequest, repoForCommit } from '../../services/pull-requests.js';
 import { createBranch, createTag, deleteBranch, deleteTag } from '../../services/refs.js';
 import { getRepo } from '../../services/repos.js';
 import { readJson, readJsonObject, readLines } from '../body.js';
 import type { Ctx } from '../context.js';
 import { sendJson } from '../respond.js';
 
-function refusePullRequests(ctx: Ctx): void {
-  if (ctx.flag('create_pr')) {
-    throw new HubError('NotImplemented', 'Pull requests (create_pr) are not supported by this hub yet');
-  }
-}
-
 /** `POST /api/{T}/{repo}/preupload/{rev}` (spec 6.2). */
 export async function preuploadRoute(ctx: Ctx, ref: RepoRef, revision: string): Promise<void> {
-  refusePullRequests(ctx);
-  const repo = await getRepo(ctx.hub, await ctx.actor(), ref, 'write');
+  // create_pr (spec 6.8) and refs/pr/<n> need less than write access: see repoForCommit.
+  const repo = await repoForCommit(ctx.hub, await ctx.actor(), ref, revision, ctx.flag('create_pr'));
   const body = parsePreuploadBody(await readJson(ctx.req, ctx.hub.limits.maxJsonBodyBytes));
   sendJson(ctx, 200, await preupload(ctx.hub, repo, revision, body));
 }
 
 /** `POST /api/{T}/{repo}/commit/{rev}` with an NDJSON body (spec 6.7). */
 export async function commitRoute(ctx: Ctx, ref: RepoRef, revision: string): Promise<void> {
-  refusePullRequests(ctx);
-  const repo = await getRepo(ctx.hub, await ctx.actor(), ref, 'write');
+  const createPr = ctx.flag('create_pr');
+  const repo = await repoForCommit(ctx.hub, await ctx.actor(), ref, revision, createPr);
   const type = String(ctx.req.headers['content-type'] ?? '');
   if (type && !/ndjson|json|text\/plain/i.test(type)) throw new HubError('UnsupportedMediaType', 'Expected application/x-ndjson');
   const payload = await readCommitPayload(readLines(ctx.req, ctx.hub.limits.maxCommitLineBytes), ctx.hub.tmpDir);
   try {
-    const { commitOid } = await createCommit(ctx.hub, await ctx.actor(), repo, revision, payload);
     const repoUrl = `${ctx.baseUrl}/${typePrefix(repo.type)}${repo.namespace}/${repo.name}`;
+    if (createPr) {
+      const { commitOid, num } = await commitAsPullRequest(ctx.hub, await ctx.actor(), repo, revision, payload);
+      sendJson(ctx, 200, { success: true, commitOid, commitUrl: `${repoUrl}/commit/${commitOid}`, pullRequestUrl: `${repoUrl}/discussions/${num}`, hookOutput: '' });
+      return;
+    }
+    const { commitOid } = await createCommit(ctx.hub, await ctx.actor(), repo, revision, payload);
     sendJson(ctx, 200, { success: true, commitOid, commitUrl: `${repoUrl}/commit/${commitOid}`, hookOutput: '' });
   } finally {
     await payload.cleanup();

@@ -5,14 +5,14 @@ import { layout, type PageContext } from '../layout.js';
 
 type SignedIn = PageContext & { actor: Extract<PageContext['actor'], { kind: 'user' }> };
 
-export type SettingsTab = 'tokens' | 'password' | 'organizations';
+export type SettingsTab = 'tokens' | 'password' | 'organizations' | 'webhooks';
 
 function settingsNav(tab: SettingsTab): SafeHtml {
   const link = (t: SettingsTab, href: string, label: string): SafeHtml => html`<a href="${href}" ${t === tab ? html`aria-current="page"` : ''}>${label}</a>`;
-  return html`<nav class="tabs settings-nav" aria-label="Settings">${link('tokens', '/settings/tokens', 'Access tokens')}${link('password', '/settings/password', 'Password')}${link('organizations', '/settings/organizations', 'Organizations')}</nav>`;
+  return html`<nav class="tabs settings-nav" aria-label="Settings">${link('tokens', '/settings/tokens', 'Access tokens')}${link('password', '/settings/password', 'Password')}${link('organizations', '/settings/organizations', 'Organizations')}${link('webhooks', '/settings/webhooks', 'Webhooks')}</nav>`;
 }
 
-function settingsLayout(page: SignedIn, tab: SettingsTab, title: string, content: SafeHtml): string {
+export function settingsLayout(page: SignedIn, tab: SettingsTab, title: string, content: SafeHtml): string {
   return layout(page, title, html`<h1>Settings <span class="muted small">· ${page.actor.user.name}</span></h1>${settingsNav(tab)}<div class="settings">${content}</div>`);
 }
 

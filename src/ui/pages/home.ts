@@ -5,12 +5,12 @@ import { html } from '../html.js';
 import { layout, type PageContext } from '../layout.js';
 import { repoCards } from './repo-list.js';
 
-/** Trending (most downloaded) and recently updated repos. */
+/** Trending (recent likes and downloads, decayed: src/services/trending.ts) and recently updated repos. */
 export async function homePage(hub: Hub, page: PageContext): Promise<string> {
   const actor: Actor = page.actor;
   const base = { search: [], author: undefined, filter: [], ascending: false, offset: 0, limit: 12 };
   const [trending, recentModels, recentDatasets] = await Promise.all([
-    listRepos(hub, actor, { ...base, type: 'model', sort: 'downloads' }),
+    listRepos(hub, actor, { ...base, type: 'model', sort: 'trendingScore' }),
     listRepos(hub, actor, { ...base, type: 'model', sort: 'lastModified' }),
     listRepos(hub, actor, { ...base, type: 'dataset', sort: 'lastModified', limit: 6 }),
   ]);

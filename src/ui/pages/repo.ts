@@ -4,6 +4,7 @@ import { type RepoType, typePrefix } from '../../core/repo-id.js';
 import type { Hub } from '../../services/hub.js';
 import { accessInfo, type RepoRow } from '../../services/repos.js';
 import { html, pathUrl, type SafeHtml, timeAgo } from '../html.js';
+import { likeButton, socialExtras } from './collections-repo.js';
 
 export type RepoTab = 'card' | 'files' | 'commits' | 'community' | 'model-tree' | 'upload' | 'settings';
 
@@ -23,7 +24,8 @@ export function repoHeader(actor: Actor, row: RepoRow, tab: RepoTab, tags: strin
     <h1><a href="/${row.namespace}">${row.namespace}</a> / <a href="${base}">${row.name}</a>
       ${row.private ? html`<span class="pill private">private</span>` : ''}${row.gated ? html`<span class="pill">gated</span>` : ''}</h1>
     <div>${shownTags.map((t) => html`<a class="pill" href="/${row.type}s?filter=${encodeURIComponent(t)}">${t}</a>`)}</div>
-    <div class="small muted">↓ ${String(row.downloads)} downloads · ♥ ${String(row.likes)} likes · updated ${timeAgo(row.last_modified)}</div>
+    <div class="small muted">↓ ${String(row.downloads)} downloads · ${likeButton(actor, row)} · updated ${timeAgo(row.last_modified)}</div>
+    ${socialExtras(actor, row)}
     <nav class="tabs" aria-label="Repository">
       <a href="${base}" ${current('card')}>${row.type === 'dataset' ? 'Dataset card' : row.type === 'space' ? 'App' : 'Model card'}</a>
       <a href="${base}/tree/${encodeURIComponent(row.default_branch)}" ${current('files')}>Files and versions</a>
