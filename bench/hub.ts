@@ -19,10 +19,12 @@ export interface BenchHub {
   stop(): Promise<void>;
 }
 
-export async function startBenchHub(): Promise<BenchHub> {
+/** `env`: extra environment of the hub process (e.g. `ORCHARD_UPLOAD_WORKERS=0` for an A/B run). */
+export async function startBenchHub(env: Record<string, string> = {}): Promise<BenchHub> {
   const dataDir = await tempDir('orchard-bench-hub-');
   const tokens = await seedUsers(dataDir);
-  let proc = await spawnHub(dataDir);
+  const spawn = (): Promise<SpawnedHub> => withEnv(env, () => spawnHub(dataDir));
+  let proc = await spawn();
   let removeStop = onCleanup(() => proc.stop('SIGKILL'));
   const hub: BenchHub = {
     url: proc.url,
@@ -32,7 +34,7 @@ export async function startBenchHub(): Promise<BenchHub> {
     async restart() {
       removeStop();
       await proc.stop();
-      proc = await spawnHub(dataDir);
+      proc = await spawn();
       removeStop = onCleanup(() => proc.stop('SIGKILL'));
       hub.process = proc;
       hub.url = proc.url;
@@ -99,4 +101,18 @@ export async function uploadLfsFile(hub: BenchHub, repo: string, file: string, s
 /** Where the file system blob store keeps an object (the baseline serves the very same file). */
 export function objectPath(hub: BenchHub, oid: string): string {
   return path.join(hub.dataDir, 'lfs', 'objects', oid.slice(0, 2), oid.slice(2, 4), oid);
+}
+
+/** Runs `fn` (which spawns a child that copies `process.env`) with `env` added, then restores it. */
+async function withEnv<T>(env: Record<string, string>, fn: () => Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+  try {
+    return await fn();
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
 }

@@ -9,7 +9,9 @@
  * The client that PUTs is its own process. Every round uploads to a new repo,
  * so that the hub cannot skip the body as already stored (it never does
  * across repos: the uploader must prove it has the bytes). `sync` runs before
- * every measurement so that the previous one's writeback does not count.
+ * every measurement so that the previous one's writeback does not count. A second hub with
+ * `ORCHARD_UPLOAD_WORKERS=0` (sha256 and writes on the main thread) runs in turn with the others: the
+ * effect of the worker threads, measured in the same run.
  */
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -17,7 +19,7 @@ import {
   BASELINE_WRITE_SCRIPT, MiB, benchRounds, benchSizeBytes, best, busyMeasurements, cpuSeconds, createSourceFile, fmt, isMain, log, mbPerSec,
   median, meets, runCleanups, runNodeJson, sampleRss, summaryTable, syncDisks, table, tempDir, waitForIdle, type SourceFile, type SummaryRow,
 } from './common.js';
-import { batchUpload, createRepo, objectPath, putObject, startBenchHub, verifyObject } from './hub.js';
+import { batchUpload, type BenchHub, createRepo, objectPath, putObject, startBenchHub, verifyObject } from './hub.js';
 
 const RATIO_TARGET = 0.8;
 
@@ -70,8 +72,9 @@ export async function runUploadBench(opts: UploadOptions = {}): Promise<SummaryR
   );
   log(`baseline uses the ${variant} variant`);
 
-  const hub = await startBenchHub();
-  const hubUpload = async (repo: string): Promise<{ ms: number; cpuS: number; verify: string }> => {
+  // The hub as shipped, and the same hub hashing on its main thread (the design before worker threads), in turn.
+  const hubs = { hub: await startBenchHub(), inline: await startBenchHub({ ORCHARD_UPLOAD_WORKERS: '0' }) };
+  const hubUpload = async (hub: BenchHub, repo: string): Promise<{ ms: number; cpuS: number; verify: string }> => {
     await createRepo(hub, repo);
     const { upload, verify } = await batchUpload(hub, `alice/${repo}`, source.oid, source.size);
     // Not timed: remove the copy stored by the previous upload, so that every upload stores a new object
@@ -83,17 +86,20 @@ export async function runUploadBench(opts: UploadOptions = {}): Promise<SummaryR
     const ms = await putObject(upload, source);
     return { ms, cpuS: cpuSeconds(hub.process.child.pid!) - cpu0, verify };
   };
-  // One untimed upload first, as the baseline's calibration runs were: the first writes of a run are often slower.
-  await hubUpload('bench-upload-warmup');
-  const hubSpeeds: number[] = [];
+  // One untimed upload each first, as the baseline's calibration runs were: the first writes of a run are often slower.
+  await hubUpload(hubs.hub, 'bench-upload-warmup');
+  await hubUpload(hubs.inline, 'bench-upload-warmup');
+  const speeds = { hub: [] as number[], inline: [] as number[] };
+  const cpu = { hub: [] as number[], inline: [] as number[] };
   const baseSpeeds: number[] = [];
   const baseFsyncSpeeds: number[] = [];
-  const hubCpu: number[] = [];
   const baseCpu: number[] = [];
   const baseFsyncCpu: number[] = [];
   let hubPeakRss = 0;
+  const kinds = ['base', 'hub', 'inline'] as const;
   for (let r = 0; r < rounds; r++) {
-    const order = r % 2 === 0 ? (['base', 'hub'] as const) : (['hub', 'base'] as const);
+    // Rotate the order so that no side always runs first (or right after the baseline's writes).
+    const order = kinds.map((_, i) => kinds[(i + r) % kinds.length]!);
     for (const kind of order) {
       if (kind === 'base') {
         const b = await baselineRun(variant);
@@ -102,17 +108,21 @@ export async function runUploadBench(opts: UploadOptions = {}): Promise<SummaryR
         baseCpu.push(b.cpuS);
         baseFsyncCpu.push(b.cpuS + b.fsyncCpuS);
       } else {
+        const hub = hubs[kind];
         const sampler = sampleRss(hub.process.child.pid!);
-        const { ms, cpuS, verify } = await hubUpload(`bench-upload-${r}`);
-        hubCpu.push(cpuS);
-        hubPeakRss = Math.max(hubPeakRss, sampler.stop().peakBytes);
-        hubSpeeds.push(mbPerSec(size, ms));
+        const { ms, cpuS, verify } = await hubUpload(hub, `bench-upload-${r}`);
+        cpu[kind].push(cpuS);
+        if (kind === 'hub') hubPeakRss = Math.max(hubPeakRss, sampler.stop().peakBytes);
+        else sampler.stop();
+        speeds[kind].push(mbPerSec(size, ms));
         await verifyObject(hub, verify, source);
       }
     }
-    log(`round ${r + 1}/${rounds}: hub ${fmt.mbs(hubSpeeds[r]!)} / baseline ${fmt.mbs(baseSpeeds[r]!)} (with fsync ${fmt.mbs(baseFsyncSpeeds[r]!)})`);
+    log(`round ${r + 1}/${rounds}: hub ${fmt.mbs(speeds.hub[r]!)}, hub hashing inline ${fmt.mbs(speeds.inline[r]!)} / baseline ${fmt.mbs(baseSpeeds[r]!)} (with fsync ${fmt.mbs(baseFsyncSpeeds[r]!)})`);
   }
-  await hub.stop();
+  await hubs.hub.stop();
+  await hubs.inline.stop();
+  const hubSpeeds = speeds.hub;
 
   const perGiB = (xs: number[]): string => (median(xs) / (size / 2 ** 30)).toFixed(2);
   const ratio = best(hubSpeeds) / best(baseSpeeds);
@@ -122,7 +132,8 @@ export async function runUploadBench(opts: UploadOptions = {}): Promise<SummaryR
       table(
         ['upload', 'best', 'median', 'hub/this (best)', 'hub/this (median)', 'CPU s/GiB'],
         [
-          ['hub PUT (hash+write+fsync)', fmt.mbs(best(hubSpeeds)), fmt.mbs(median(hubSpeeds)), '', '', perGiB(hubCpu)],
+          ['hub PUT (hash+write+fsync)', fmt.mbs(best(hubSpeeds)), fmt.mbs(median(hubSpeeds)), '', '', perGiB(cpu.hub)],
+          ['hub PUT, hashing inline', fmt.mbs(best(speeds.inline)), fmt.mbs(median(speeds.inline)), fmt.ratio(best(hubSpeeds) / best(speeds.inline)), fmt.ratio(median(hubSpeeds) / median(speeds.inline)), perGiB(cpu.inline)],
           ['baseline hash+write', fmt.mbs(best(baseSpeeds)), fmt.mbs(median(baseSpeeds)), fmt.ratio(ratio), fmt.ratio(median(hubSpeeds) / median(baseSpeeds)), perGiB(baseCpu)],
           ['baseline hash+write+fsync', fmt.mbs(best(baseFsyncSpeeds)), fmt.mbs(median(baseFsyncSpeeds)), fmt.ratio(ratioFsync), fmt.ratio(median(hubSpeeds) / median(baseFsyncSpeeds)), perGiB(baseFsyncCpu)],
         ],
@@ -132,6 +143,7 @@ export async function runUploadBench(opts: UploadOptions = {}): Promise<SummaryR
   if (busyMeasurements() > 0) log(`(${busyMeasurements()} measurements so far started while the machine was busy)`);
   return [
     { bench: 'upload PUT', hub: fmt.mbs(best(hubSpeeds)), baseline: fmt.mbs(best(baseSpeeds)), ratio: fmt.ratio(ratio), target: `>= ${RATIO_TARGET}`, ok: meets(ratio, RATIO_TARGET) },
+    { bench: 'upload PUT, hashing inline', hub: fmt.mbs(best(speeds.inline)), baseline: fmt.mbs(best(baseSpeeds)), ratio: fmt.ratio(best(speeds.inline) / best(baseSpeeds)), target: '(info)', ok: undefined },
     { bench: 'upload PUT (vs baseline + fsync)', hub: fmt.mbs(best(hubSpeeds)), baseline: fmt.mbs(best(baseFsyncSpeeds)), ratio: fmt.ratio(ratioFsync), target: '(info)', ok: undefined },
   ];
 }

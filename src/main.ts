@@ -68,7 +68,7 @@ export async function startHub(config: Config): Promise<RunningHub> {
   const tmpDir = path.join(config.dataDir, 'tmp');
   await rm(tmpDir, { recursive: true, force: true });
   await mkdir(tmpDir, { recursive: true });
-  const blobs = new FsBlobStore(path.join(config.dataDir, 'lfs'));
+  const blobs = new FsBlobStore(path.join(config.dataDir, 'lfs'), { hashWorkers: config.uploadWorkers });
   await blobs.init();
   const hub: Hub = {
     db: opened.db,

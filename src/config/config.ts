@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 
 /** Every setting of the hub, with its default, in one typed place. */
@@ -18,6 +19,8 @@ export interface Config {
   signedUrlTtlSeconds: number;
   /** Largest LFS object accepted, in bytes; 0 for no limit. */
   maxLfsObjectBytes: number;
+  /** Worker threads that hash and write large uploads; 0 does it on the main thread. */
+  uploadWorkers: number;
   /** Requests per rate-limit window for each token (or session); 0 disables. */
   rateLimitPerToken: number;
   /** Requests per rate-limit window for each anonymous client address; 0 disables. */
@@ -44,6 +47,7 @@ export const DEFAULTS = {
   lfsThresholdBytes: 10 * 1024 * 1024,
   signedUrlTtlSeconds: 3600,
   maxLfsObjectBytes: 0,
+  uploadWorkers: Math.max(1, Math.min(4, os.availableParallelism())),
   rateLimitPerToken: 6000,
   rateLimitPerIp: 1200,
   rateLimitWindowSeconds: 60,
@@ -85,6 +89,7 @@ export function loadConfig(flags: Record<string, string | undefined>, env: NodeJ
     lfsThresholdBytes: intFrom('ORCHARD_LFS_THRESHOLD_BYTES', env.ORCHARD_LFS_THRESHOLD_BYTES, DEFAULTS.lfsThresholdBytes, problems, 1),
     signedUrlTtlSeconds: intFrom('ORCHARD_SIGNED_URL_TTL', env.ORCHARD_SIGNED_URL_TTL, DEFAULTS.signedUrlTtlSeconds, problems, 10),
     maxLfsObjectBytes: intFrom('ORCHARD_MAX_LFS_OBJECT_BYTES', env.ORCHARD_MAX_LFS_OBJECT_BYTES, DEFAULTS.maxLfsObjectBytes, problems, 0),
+    uploadWorkers: intFrom('ORCHARD_UPLOAD_WORKERS', env.ORCHARD_UPLOAD_WORKERS, DEFAULTS.uploadWorkers, problems, 0, 64),
     rateLimitPerToken: intFrom('ORCHARD_RATE_LIMIT_PER_TOKEN', env.ORCHARD_RATE_LIMIT_PER_TOKEN, DEFAULTS.rateLimitPerToken, problems, 0),
     rateLimitPerIp: intFrom('ORCHARD_RATE_LIMIT_PER_IP', env.ORCHARD_RATE_LIMIT_PER_IP, DEFAULTS.rateLimitPerIp, problems, 0),
     rateLimitWindowSeconds: intFrom('ORCHARD_RATE_LIMIT_WINDOW', env.ORCHARD_RATE_LIMIT_WINDOW, DEFAULTS.rateLimitWindowSeconds, problems, 1, 86_400),

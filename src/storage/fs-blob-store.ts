@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { once } from 'node:events';
+import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { HubError } from '../core/errors.js';
@@ -23,11 +24,14 @@ export class FsBlobStore implements BlobStore {
   readonly kind = 'filesystem';
   private readonly objectsDir: string;
   private readonly tmpDir: string;
-  private readonly pool = new HashWritePool();
+  private readonly pool: HashWritePool | undefined;
 
-  constructor(root: string) {
+  /** `hashWorkers`: worker threads for large uploads (default: up to 4, one per core); 0 hashes on the caller's thread. */
+  constructor(root: string, opts: { hashWorkers?: number } = {}) {
     this.objectsDir = path.join(root, 'objects');
     this.tmpDir = path.join(root, 'tmp');
+    const workers = opts.hashWorkers ?? Math.max(1, Math.min(4, os.availableParallelism()));
+    this.pool = workers > 0 ? new HashWritePool(workers) : undefined;
   }
 
   /** Creates the folders and removes temp files left by a crash. */
@@ -60,7 +64,7 @@ export class FsBlobStore implements BlobStore {
     try {
       // Large objects are hashed and written on a worker thread while this one receives.
       const written =
-        (size >= WORKER_MIN_BYTES ? await this.pool.write(tmpPath, size, source, tooLarge) : undefined) ?? (await hashAndWriteInline(tmpPath, size, source, tooLarge));
+        (size >= WORKER_MIN_BYTES && this.pool ? await this.pool.write(tmpPath, size, source, tooLarge) : undefined) ?? (await hashAndWriteInline(tmpPath, size, source, tooLarge));
       if (written.bytes !== size) {
         throw new HubError('UnprocessableEntity', `Object ${oid} has ${written.bytes} bytes, ${size} were announced`);
       }

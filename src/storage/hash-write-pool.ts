@@ -1,4 +1,3 @@
-import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { FromWorker, ToWorker } from './hash-write-worker.js';
 
@@ -61,7 +60,7 @@ export class HashWritePool {
   private readonly idle: HashWriteWorker[] = [];
   private busy = 0;
 
-  constructor(private readonly size = Math.max(1, Math.min(4, os.availableParallelism()))) {}
+  constructor(private readonly size: number) {}
 
   /**
    * Streams `source` into a new file at `file` (which must not exist), at most
