@@ -72,6 +72,8 @@ try:  # named RemoteEntryNotFoundError since huggingface_hub 1.0; subclass of En
 except ImportError:  # pragma: no cover - older clients
     RemoteEntryNotFoundError = EntryNotFoundError  # type: ignore[misc,assignment]
 
+from huggingface_hub.utils import get_session, hf_raise_for_status  # noqa: E402
+
 try:
     from huggingface_hub.hf_api import RepoFile, RepoFolder
 except ImportError:  # pragma: no cover
@@ -182,6 +184,7 @@ def main() -> int:
     try:
         run_checks(api, bob, work, state, ns, model_id, dataset_id, private_id, moved_id, created)
         run_pagination_checks(api, work, pages_id, created)
+        run_community_checks(api, bob, ns, str(state.get("bob") or "bob"), suffix, created)
     finally:
         # Clean up whatever is left, quietly; delete_repo itself is checked in run_checks.
         for repo_id, repo_type in created:
@@ -748,6 +751,113 @@ def run_pagination_checks(api: HfApi, work: Path, pages_id: str, created: list[t
         expect(len(commits) >= n_commits + 2, f"{len(commits)} commits")
         api.delete_repo(pages_id)
         return f"{len(commits)} commits, newest first"
+
+
+def run_community_checks(api: HfApi, bob: HfApi, ns: str, bob_name: str, suffix: str, created: list[tuple[str, str | None]]) -> None:
+    """Discussions, pull requests, likes, collections and webhooks through the client's own calls."""
+    repo_id = f"{ns}/pycheck-community-{suffix}"
+    api.create_repo(repo_id)
+    created.append((repo_id, None))
+    api.upload_file(path_or_fileobj=b"base\n", path_in_repo="notes.txt", repo_id=repo_id)
+    state: dict[str, object] = {}
+
+    @check("discussions: create, comment, edit, hide, rename, close, list")
+    def _() -> str:
+        d = bob.create_discussion(repo_id, title="Weights question", description="Which **dtype**?")
+        expect(d.num >= 1 and not d.is_pull_request and d.status == "open", f"created {d!r}")
+        c = api.comment_discussion(repo_id, d.num, "bf16.")
+        expect(c.content == "bf16." and c.author == ns, f"comment {c!r}")
+        edited = api.edit_discussion_comment(repo_id, d.num, c.id, "bf16, see config.json")
+        expect(edited.content == "bf16, see config.json" and edited.edited, f"edited {edited!r}")
+        hidden = api.hide_discussion_comment(repo_id, d.num, c.id)
+        expect(hidden.hidden, f"hidden {hidden!r}")
+        t = bob.rename_discussion(repo_id, d.num, "Weights dtype question")
+        expect(t.old_title == "Weights question" and t.new_title == "Weights dtype question", f"rename {t!r}")
+        st = api.change_discussion_status(repo_id, d.num, "closed", comment="Answered.")
+        expect(st.new_status == "closed", f"status {st!r}")
+        details = api.get_discussion_details(repo_id, d.num)
+        kinds = [e.type for e in details.events]
+        expect(details.status == "closed" and details.title == "Weights dtype question", f"details {details.status} {details.title}")
+        expect(kinds.count("comment") >= 2 and "title-change" in kinds and "status-change" in kinds, f"events {kinds}")
+        listed = list(api.get_repo_discussions(repo_id))
+        expect([x.num for x in listed] == [d.num], f"listed {[x.num for x in listed]}")
+        expect(list(api.get_repo_discussions(repo_id, discussion_status="open")) == [], "closed discussion listed as open")
+        return f"#{d.num}: {len(details.events)} events"
+
+    @check("pull requests: upload with create_pr, a second commit on refs/pr/N, merge")
+    def _() -> str:
+        info = bob.upload_file(path_or_fileobj=b"proposed\n", path_in_repo="proposal.txt", repo_id=repo_id, create_pr=True, commit_message="Propose a file")
+        expect(info.pr_url is not None and info.pr_num is not None, f"commit info {info!r}")
+        revision = info.pr_revision
+        expect(revision == f"refs/pr/{info.pr_num}", f"pr_revision {revision!r}")
+        bob.upload_file(path_or_fileobj=b"more\n", path_in_repo="more.txt", repo_id=repo_id, revision=revision, commit_message="And another")
+        refs = api.list_repo_refs(repo_id, include_pull_requests=True)
+        expect(any(r.ref == revision for r in (refs.pull_requests or [])), f"pull_requests {refs.pull_requests}")
+        files = api.list_repo_files(repo_id, revision=revision)
+        expect({"proposal.txt", "more.txt"} <= set(files), f"files at {revision}: {files}")
+        expect("proposal.txt" not in api.list_repo_files(repo_id), "the PR leaked into main before the merge")
+        details = api.get_discussion_details(repo_id, info.pr_num)
+        expect(details.is_pull_request and details.status == "open", f"{details.status}")
+        expect(len([e for e in details.events if e.type == "commit"]) == 2, f"events {[e.type for e in details.events]}")
+        expect("proposal.txt" in (details.diff or ""), "no diff")
+        expect_raises(HfHubHTTPError, lambda: bob.merge_pull_request(repo_id, info.pr_num))
+        api.merge_pull_request(repo_id, info.pr_num, comment="Thanks!")
+        merged = api.get_discussion_details(repo_id, info.pr_num)
+        expect(merged.status == "merged" and merged.merge_commit_oid, f"merged {merged.status} {merged.merge_commit_oid}")
+        expect({"proposal.txt", "more.txt"} <= set(api.list_repo_files(repo_id)), "merge did not reach main")
+        draft = api.create_pull_request(repo_id, title="Draft PR", description="empty for now")
+        expect(draft.is_pull_request and draft.status == "draft", f"draft {draft.status}")
+        state["pr"] = info.pr_num
+        return f"PR #{info.pr_num} merged as {merged.merge_commit_oid[:7]}; draft #{draft.num}"
+
+    @check("likes: list_liked_repos, list_repo_likers, unlike")
+    def _() -> str:
+        r = get_session().post(f"{ENDPOINT}/api/models/{repo_id}/like", headers={"authorization": f"Bearer {OTHER_TOKEN}"})
+        hf_raise_for_status(r)
+        likes = api.list_liked_repos(bob_name)
+        expect(repo_id in likes.models, f"bob's likes {likes.models}")
+        likers = [u.username for u in api.list_repo_likers(repo_id)]
+        expect(likers == [bob_name], f"likers {likers}")
+        expect(api.model_info(repo_id).likes == 1, "likes count")
+        bob.unlike(repo_id)
+        expect(repo_id not in api.list_liked_repos(bob_name).models, "still liked after unlike")
+        expect(api.model_info(repo_id).likes == 0, "likes count after unlike")
+        return f"liked and unliked by {bob_name}"
+
+    @check("collections: create, add, note, list, delete")
+    def _() -> str:
+        col = api.create_collection(title=f"Check collection {suffix}", namespace=ns, description="from the python check")
+        expect(col.slug.startswith(f"{ns}/"), f"slug {col.slug}")
+        col = api.add_collection_item(col.slug, item_id=repo_id, item_type="model", note="The **base**.")
+        expect([i.item_id for i in col.items] == [repo_id] and col.items[0].note == "The **base**.", f"items {col.items}")
+        api.update_collection_item(col.slug, col.items[0].item_object_id, note="Base model.")
+        col = api.get_collection(col.slug)
+        expect(col.items[0].note == "Base model.", f"note {col.items[0].note!r}")
+        mine = [c.slug for c in api.list_collections(owner=ns)]
+        expect(col.slug in mine, f"list_collections {mine}")
+        err = expect_raises(HfHubHTTPError, lambda: bob.add_collection_item(col.slug, item_id=repo_id, item_type="model"))
+        expect(status_of(err) in (403, 404), f"bob adding: {status_of(err)}")
+        api.delete_collection_item(col.slug, col.items[0].item_object_id)
+        expect(api.get_collection(col.slug).items == [], "item not deleted")
+        api.delete_collection(col.slug)
+        expect_raises(HfHubHTTPError, lambda: api.get_collection(col.slug))
+        return col.slug
+
+    @check("webhooks: create, list, disable, enable, update, delete")
+    def _() -> str:
+        hook = api.create_webhook(url="https://hooks.example.com/orchard", watched=[{"type": "model", "name": repo_id}], domains=["repo", "discussion"], secret="s3cret")
+        expect(hook.id and hook.url == "https://hooks.example.com/orchard" and not hook.disabled, f"created {hook}")
+        expect([w.name for w in hook.watched] == [repo_id], f"watched {hook.watched}")
+        expect(hook.id in [w.id for w in api.list_webhooks()], "not listed")
+        expect(hook.id not in [w.id for w in bob.list_webhooks()], "listed for bob")
+        expect(api.disable_webhook(hook.id).disabled, "disable")
+        expect(not api.enable_webhook(hook.id).disabled, "enable")
+        updated = api.update_webhook(hook.id, url="https://hooks.example.com/v2", watched=[{"type": "user", "name": ns}], domains=["repo"])
+        expect(updated.url == "https://hooks.example.com/v2" and updated.domains == ["repo"], f"updated {updated}")
+        expect_raises(HfHubHTTPError, lambda: bob.get_webhook(hook.id))
+        api.delete_webhook(hook.id)
+        expect_raises(HfHubHTTPError, lambda: api.get_webhook(hook.id))
+        return hook.id
 
 
 if __name__ == "__main__":

@@ -205,11 +205,14 @@ export async function commitAsPullRequest(hub: Hub, actor: Actor, repo: RepoRow,
     title, description: payload.header.description, pullRequest: true, status: 'open', targetBranch: base.ref,
   });
   let commitOid: string;
+  let refCreated = false;
   try {
     await createPrRef(hub, repo, discussion.num, start);
+    refCreated = true;
     ({ commitOid } = await createCommit(hub, user, repo, `refs/pr/${discussion.num}`, { ...payload, header: { ...payload.header, parentCommit: start } }));
   } catch (err) {
-    await removePrRef(hub, repo, discussion.num).catch(() => undefined);
+    // Only a ref this call created is removed: one that was already there is not ours.
+    if (refCreated) await removePrRef(hub, repo, discussion.num).catch(() => undefined);
     await dropDiscussion(hub, discussion.id);
     throw err;
   }
