@@ -199,6 +199,44 @@ for (const dialect of testDialects()) {
       assert.notEqual(page2[0].slug, (await json(page1))[0].slug);
     });
 
+    test('a renamed repo is followed by its collections and keeps its likes', async () => {
+      assert.equal((await createRepoVia(hub, t.alice, 'before-move')).status, 200);
+      const c = await create('Follows renames');
+      await call(`/${c.slug}/items`, t.alice, 'POST', { item: { type: 'model', id: 'alice/before-move' }, note: 'kept' });
+      assert.equal((await api(`${hub.url}/api/models/alice/before-move/like`, t.bob, { method: 'POST' })).status, 200);
+      const moved = await api(`${hub.url}/api/repos/move`, t.alice, { method: 'POST', body: JSON.stringify({ fromRepo: 'alice/before-move', toRepo: 'alice/after-move', type: 'model' }) });
+      assert.equal(moved.status, 200, await moved.text());
+      const got = await json(await call(`/${c.slug}`, undefined));
+      assert.deepEqual(got.items.map((i: any) => [i.id, i.note.text, i.likes]), [['alice/after-move', 'kept', 1]]);
+      const bobs = await json(await api(`${hub.url}/api/users/bob/likes`));
+      assert.ok(bobs.some((l: any) => l.repo.name === 'alice/after-move'));
+    });
+
+    test('pages: lists and a collection, escaped; private ones and unknown owners are 404', async () => {
+      const evil = await create('<img src=x onerror=alert(1)>', t.alice, { description: '<b>bold?</b>' });
+      await call(`/${evil.slug}/items`, t.alice, 'POST', { item: { type: 'model', id: 'alice/m1' }, note: 'hi <script>alert(1)</script> **there**' });
+      const page = await api(`${hub.url}/collections/${evil.slug}`);
+      assert.equal(page.status, 200);
+      const text = await page.text();
+      assert.ok(!text.includes('<img src=x') && !text.includes('<script>alert') && !text.includes('<b>bold'), 'user text is escaped or sanitised');
+      assert.ok(text.includes('&lt;img src=x onerror=alert(1)&gt;'));
+      assert.match(text, /<strong>there<\/strong>/);
+      assert.ok(!text.includes('id="add-item-form"'), 'no edit forms for anonymous visitors');
+      const mine = await (await api(`${hub.url}/collections/${evil.slug}`, t.alice)).text();
+      assert.ok(mine.includes('id="add-item-form"'), 'the owner gets the edit forms');
+      for (const p of ['/collections', '/collections/alice']) {
+        const r = await api(`${hub.url}${p}`);
+        assert.equal(r.status, 200);
+        assert.ok((await r.text()).includes(`/collections/${evil.slug}`));
+      }
+      const priv = await create('Hidden page', t.alice, { private: true });
+      assert.equal((await api(`${hub.url}/collections/${priv.slug}`, t.bob)).status, 404);
+      assert.equal((await api(`${hub.url}/collections/${priv.slug}`)).status, 404);
+      assert.ok(!(await (await api(`${hub.url}/collections/alice`)).text()).includes(priv.slug));
+      assert.equal((await api(`${hub.url}/collections/nobody-at-all`)).status, 404);
+      assert.equal((await api(`${hub.url}/collections/alice/not-a-collection`)).status, 404);
+    });
+
     test('the npm client @huggingface/hub works against these endpoints (the ones its package exports)', async () => {
       const hubUrl = hub.url;
       const { slug } = await createCollection({ collection: { title: 'From JS', namespace: 'alice', description: 'made by the client' }, accessToken: t.alice, hubUrl });

@@ -81,7 +81,7 @@ export function createApp(opts: AppOptions): (req: IncomingMessage, res: ServerR
     res.setHeader('Access-Control-Expose-Headers', EXPOSED_HEADERS);
     if (ctx.method === 'OPTIONS') {
       res.writeHead(204, {
-        'Access-Control-Allow-Methods': 'GET, HEAD, POST, PUT, DELETE, OPTIONS',
+        'Access-Control-Allow-Methods': 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS',
         'Access-Control-Allow-Headers': 'Authorization, Content-Type, Range, X-Request-Id, Accept, Cache-Control',
         'Access-Control-Max-Age': '86400',
       });

@@ -99,6 +99,14 @@ export async function recordDownload(hub: Hub, repoId: string, key: string, day:
 const pending = new WeakMap<Hub, Set<Promise<void>>>();
 
 /**
+ * (repo, client) pairs this process already wrote today: a snapshot of a
+ * thousand files then costs one transaction, not a thousand. Only a shortcut;
+ * the unique key in the database stays the rule (several processes, restarts).
+ */
+const seenToday = new WeakMap<Hub, { day: string; keys: Set<string> }>();
+const MAX_SEEN = 100_000;
+
+/**
  * Counts a download in the background: the clock is read now (the request's
  * day), the write happens beside the response. Failures are logged; they
  * never fail the download itself.
@@ -108,7 +116,14 @@ export function countDownload(hub: Hub, repoId: string, client: DownloadClient):
   const work = (async () => {
     await rollSocialWindows(hub);
     const key = await clientKey(hub, client);
-    if (await recordDownload(hub, repoId, key, day)) await refreshTrending(hub, [repoId], day);
+    let seen = seenToday.get(hub);
+    if (seen?.day !== day) seenToday.set(hub, (seen = { day, keys: new Set() }));
+    const pair = `${repoId}\n${key}`;
+    if (seen.keys.has(pair)) return;
+    const counted = await recordDownload(hub, repoId, key, day);
+    if (seen.keys.size >= MAX_SEEN) seen.keys.clear();
+    seen.keys.add(pair);
+    if (counted) await refreshTrending(hub, [repoId], day);
   })().catch((err: unknown) => console.error(`orchard: counting a download of repo ${repoId} failed:`, err));
   let set = pending.get(hub);
   if (!set) pending.set(hub, (set = new Set()));

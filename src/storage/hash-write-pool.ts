@@ -20,11 +20,12 @@ class HashWriteWorker {
 
   constructor() {
     this.worker = new Worker(new URL('./hash-write-worker.js', import.meta.url));
-    // Idle workers must not keep a process alive (the CLI, tests).
-    this.worker.unref();
     this.worker.on('message', (m: FromWorker) => this.waiting.shift()?.resolve(m));
     this.worker.on('error', (err) => this.fail(err));
     this.worker.on('exit', (code) => this.fail(new Error(`the hashing worker exited with code ${code}`)));
+    // Idle workers must not keep a process alive (the CLI, tests); busy ones must, or a script
+    // awaiting an upload would exit under it. Set after the listeners: adding one refs the port again.
+    this.worker.unref();
   }
 
   get broken(): boolean {
@@ -44,6 +45,12 @@ class HashWriteWorker {
     });
     if (answer.type === 'error') throw new Error(answer.message);
     return answer;
+  }
+
+  /** Keeps the process alive while an upload is in progress (true) or not (false). */
+  busy(on: boolean): void {
+    if (on) this.worker.ref();
+    else this.worker.unref();
   }
 
   terminate(): void {
@@ -72,6 +79,7 @@ export class HashWritePool {
     if (this.busy >= this.size) return undefined;
     this.busy++;
     const worker = this.idle.pop() ?? new HashWriteWorker();
+    worker.busy(true);
     try {
       return await pump(worker, file, limit, source, tooLarge);
     } catch (err) {
@@ -80,6 +88,7 @@ export class HashWritePool {
       throw err;
     } finally {
       this.busy--;
+      worker.busy(false);
       if (worker.broken) worker.terminate();
       else this.idle.push(worker);
     }

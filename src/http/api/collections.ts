@@ -106,7 +106,11 @@ export async function collectionsApiRoute(ctx: Ctx, segs: string[]): Promise<voi
     const views = await collectionViews(ctx.hub, actor, rows, 4);
     const headers: Record<string, string> = {};
     if (hasMore) headers.Link = nextLink(ctx, encodeCursor(offset + limit));
-    return sendJson(ctx, 200, views.map((v) => collectionJson(ctx, v)), headers);
+    // No `position` in a listing: PY's list_collections passes its own (`Collection(position=i, **item)`).
+    return sendJson(ctx, 200, views.map((v) => {
+      const { position: _omitted, ...rest } = collectionJson(ctx, v);
+      return rest;
+    }), headers);
   }
   if (segs.length < 2 || segs.length > 4 || (segs.length >= 3 && segs[2] !== 'items')) throw new HubError('NotFound', `Unknown endpoint ${ctx.rawPath}`);
   const [ns, slug] = segs as [string, string];
