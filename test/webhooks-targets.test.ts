@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { backoffDelay, signPayload } from '../src/services/webhook-delivery.js';
-import { blockedReason, checkTarget, parseIpv6, parseTargetUrl } from '../src/services/webhook-targets.js';
+import { blockedReason, checkTarget, parseIpv6, parseTargetUrl, vetTargetOnSave } from '../src/services/webhook-targets.js';
 
 describe('webhook targets', () => {
   test('private, loopback, link-local, unique-local, multicast and unspecified addresses are refused', () => {
@@ -39,6 +39,10 @@ describe('webhook targets', () => {
     assert.equal((await checkTarget(new URL('http://127.0.0.1/'), true)).address, '127.0.0.1');
     assert.equal((await checkTarget(new URL('http://[::1]:8080/'), true)).family, 6);
     await assert.rejects(checkTarget(new URL('http://no-such-host.invalid/'), true), /does not resolve/);
+    // Saving accepts a name that does not resolve yet (deliveries check again), never a private address.
+    await vetTargetOnSave(new URL('http://no-such-host.invalid/'), false);
+    await assert.rejects(vetTargetOnSave(new URL('http://127.0.0.1:9/'), false), /refused/);
+    await assert.rejects(vetTargetOnSave(new URL('http://localhost/'), false), /refused/);
   });
 
   test('the signature is HMAC-SHA256 of "{timestamp}.{body}"', () => {

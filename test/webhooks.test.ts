@@ -332,6 +332,27 @@ for (const dialect of testDialects()) {
       for (const id of [both.id, repoOnly.id]) await api(url(`/api/settings/webhooks/${id}`), hub.tokens.alice, { method: 'DELETE' });
     });
 
+    test('discussions opened and commented through the API are delivered', async () => {
+      const hook = await createWebhook(hub.tokens.alice, { watched: [{ type: 'model', name: 'alice/hooked' }], domains: ['discussion'] });
+      const opened = await post('/api/models/alice/hooked/discussions', hub.tokens.bob, { title: 'Which license?', description: 'Is this MIT?' });
+      assert.equal(opened.status, 200, await opened.clone().text());
+      const num = (await json(opened)).num;
+      const commented = await post(`/api/models/alice/hooked/discussions/${num}/comment`, hub.tokens.alice, { comment: 'Apache-2.0.' });
+      assert.equal(commented.status, 200, await commented.clone().text());
+      await receiver.waitFor((rs) => rs.filter((r) => forWebhook(hook.id)(r) && r.status === 200).length === 2, 'the discussion and the comment');
+      const [d, c] = receiver.received.filter(forWebhook(hook.id));
+      assert.equal(d!.event, 'discussion.create');
+      assert.equal(d!.json.discussion.num, num);
+      assert.equal(d!.json.discussion.title, 'Which license?');
+      assert.deepEqual(d!.json.discussion.author, { name: 'bob' });
+      assert.equal(d!.json.discussion.isPullRequest, false);
+      assert.equal(c!.event, 'discussion.comment.create');
+      assert.equal(c!.json.comment.content, 'Apache-2.0.');
+      assert.deepEqual(c!.json.actor, { name: 'alice' });
+      assert.ok(verifySignature(SECRET, c!.headers, c!.body));
+      await api(url(`/api/settings/webhooks/${hook.id}`), hub.tokens.alice, { method: 'DELETE' });
+    });
+
     test('the delivery log pages newest first; redelivery sends the same payload again', async () => {
       assert.equal((await createRepoVia(hub, hub.tokens.alice, 'logged')).status, 200);
       const hook = await createWebhook(hub.tokens.alice, { watched: [{ type: 'model', name: 'alice/logged' }] });

@@ -56,6 +56,9 @@ export async function openDatabase(opts: { url?: string | undefined; dataDir: st
   let dialect: Dialect;
   if (url && /^postgres(ql)?:\/\//.test(url)) {
     const pool = new pg.Pool({ connectionString: url, max: 10 });
+    // An idle connection that the server drops (a restart, a failover, an admin's kill) is emitted
+    // here; without a listener it would crash the process. The pool replaces it on the next query.
+    pool.on('error', (err) => console.error(`orchard: idle PostgreSQL connection to ${pool.options.database ?? new URL(url).pathname.slice(1)} lost: ${err.message}`));
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     dialect = 'postgres';
   } else {

@@ -123,6 +123,22 @@ export function parseTargetUrl(raw: unknown): URL {
 export const PRIVATE_TARGET_HINT = 'an admin can allow private targets with ORCHARD_WEBHOOKS_ALLOW_PRIVATE_TARGETS=1 (or `orchard serve --webhooks-allow-private-targets`)';
 
 /**
+ * The check when a webhook is saved: as `checkTarget`, except that a host name
+ * that does not resolve *yet* is accepted (an internal name, a DNS outage, a
+ * hub without DNS): every delivery checks again and refuses it then.
+ */
+export async function vetTargetOnSave(url: URL, allowPrivate: boolean): Promise<void> {
+  try {
+    await checkTarget(url, allowPrivate);
+  } catch (err) {
+    if (err instanceof UnresolvedHost) return;
+    throw err;
+  }
+}
+
+class UnresolvedHost extends HubError {}
+
+/**
  * Resolves the URL's host and checks every address it has. Throws
  * BadRequest when the host does not resolve or any address is refused.
  * Returns the address to connect to.
@@ -135,9 +151,9 @@ export async function checkTarget(url: URL, allowPrivate: boolean): Promise<Chec
     try {
       addresses = await lookup(host, { all: true, verbatim: true });
     } catch (err) {
-      throw new HubError('BadRequest', `The webhook host ${host} does not resolve (${(err as NodeJS.ErrnoException).code ?? 'DNS error'})`);
+      throw new UnresolvedHost('BadRequest', `The webhook host ${host} does not resolve (${(err as NodeJS.ErrnoException).code ?? 'DNS error'})`);
     }
-    if (addresses.length === 0) throw new HubError('BadRequest', `The webhook host ${host} does not resolve`);
+    if (addresses.length === 0) throw new UnresolvedHost('BadRequest', `The webhook host ${host} does not resolve`);
   }
   if (!allowPrivate) {
     for (const a of addresses) {

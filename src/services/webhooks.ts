@@ -12,7 +12,7 @@ import type { Hub } from './hub.js';
 import { findOrg, namespaceTaken } from './orgs.js';
 import { getRepo } from './repos.js';
 import { type DeliveryOptions, type DeliveryRow, DeliveryWorker, loadOwner, ownerMayRead } from './webhook-delivery.js';
-import { checkTarget, parseTargetUrl } from './webhook-targets.js';
+import { parseTargetUrl, vetTargetOnSave } from './webhook-targets.js';
 
 /**
  * Webhooks: who may watch what, the payload of an event, and the listener
@@ -172,7 +172,7 @@ async function resolveWatched(hub: Hub, actor: User, value: unknown): Promise<Re
 
 async function checkUrl(hub: Hub, value: unknown): Promise<string> {
   const url = parseTargetUrl(value);
-  await checkTarget(url, runtimeOf(hub).options.allowPrivateTargets);
+  await vetTargetOnSave(url, runtimeOf(hub).options.allowPrivateTargets);
   return url.toString();
 }
 
