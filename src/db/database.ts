@@ -58,7 +58,8 @@ export async function openDatabase(opts: { url?: string | undefined; dataDir: st
     const pool = new pg.Pool({ connectionString: url, max: 10 });
     // An idle connection that the server drops (a restart, a failover, an admin's kill) is emitted
     // here; without a listener it would crash the process. The pool replaces it on the next query.
-    pool.on('error', (err) => console.error(`orchard: idle PostgreSQL connection to ${pool.options.database ?? new URL(url).pathname.slice(1)} lost: ${err.message}`));
+    // While closing, connections still on their way out may see the server's goodbye: not news.
+    pool.on('error', (err) => (pool as unknown as { ending?: boolean }).ending || console.error(`orchard: idle PostgreSQL connection to ${pool.options.database ?? new URL(url).pathname.slice(1)} lost: ${err.message}`));
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     dialect = 'postgres';
   } else {
