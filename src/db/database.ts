@@ -12,6 +12,8 @@ import * as m0006 from './migrations/0006-discussions.js';
 import * as m0007 from './migrations/0007-social.js';
 import * as m0008 from './migrations/0008-lineage.js';
 import * as m0009 from './migrations/0009-webhooks.js';
+import * as m0010 from './migrations/0010-evals.js';
+import * as m0011 from './migrations/0011-feedback.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -34,6 +36,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0007-social': m0007,
   '0008-lineage': m0008,
   '0009-webhooks': m0009,
+  '0010-evals': m0010,
+  '0011-feedback': m0011,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

@@ -1,5 +1,7 @@
 import type { Generated } from 'kysely';
 import type { DiscussionTables } from './schema-discussions.js';
+import type { EvalTables } from './schema-evals.js';
+import type { FeedbackTables } from './schema-feedback.js';
 import type { LineageTables } from './schema-lineage.js';
 import type { SocialTables } from './schema-social.js';
 import type { WebhookTables } from './schema-webhooks.js';
@@ -194,7 +196,7 @@ export interface SettingsTable {
   value: string;
 }
 
-export interface Database extends DiscussionTables, SocialTables, LineageTables, WebhookTables {
+export interface Database extends DiscussionTables, SocialTables, LineageTables, WebhookTables, EvalTables, FeedbackTables {
   users: UsersTable;
   tokens: TokensTable;
   repos: ReposTable;

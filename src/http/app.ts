@@ -38,6 +38,10 @@ import { collectionsPageRoute } from './ui-collections.js';
 import { communityPageRoute } from './ui-community.js';
 import { lineagePageRoute } from './ui-lineage.js';
 import { webhooksPageRoute } from './ui-webhooks.js';
+import { evalsRoute } from './api/evals.js';
+import { feedbackRoute } from './api/feedback.js';
+import { evalsPageRoute } from './ui-evals.js';
+import { feedbackPageRoute } from './ui-feedback.js';
 
 export interface AppOptions {
   hub: Hub;
@@ -149,9 +153,10 @@ async function repoPathRoutes(ctx: Ctx, ref: RepoRef, dotGit: boolean, rest: str
     const filePath = rest.slice(2).map(decodeSegment).join('/');
     return resolveRoute(ctx, ref, revision, filePath, action === 'raw');
   }
-  if (!dotGit && (action === 'discussions' || action === 'model-tree')) {
+  if (!dotGit && (action === 'discussions' || action === 'model-tree' || action === 'evals' || action === 'feedback')) {
     methodIs(ctx, 'GET', 'HEAD');
-    return (action === 'discussions' ? communityPageRoute : lineagePageRoute)(ctx, ref, rest.slice(1), decodeSegment);
+    const pages = { discussions: communityPageRoute, 'model-tree': lineagePageRoute, evals: evalsPageRoute, feedback: feedbackPageRoute };
+    return pages[action](ctx, ref, rest.slice(1), decodeSegment);
   }
   if (!dotGit && (ctx.method === 'GET' || ctx.method === 'HEAD') && action !== undefined && REPO_WRITE_PAGES.has(action)) {
     return repoWritePageRoute(ctx, ref, rest, decodeSegment);
@@ -272,6 +277,10 @@ async function repoApi(ctx: Ctx, ref: RepoRef, rest: string[]): Promise<void> {
       return repoSocialRoute(ctx, ref, action, args.map(decodeSegment));
     case 'model-tree':
       return lineageRoute(ctx, ref, args.map(decodeSegment));
+    case 'evals':
+      return evalsRoute(ctx, ref, args.map(decodeSegment));
+    case 'feedback':
+      return feedbackRoute(ctx, ref, args.map(decodeSegment));
     case 'user-access-request':
       return accessRequestRoute(ctx, ref, args.map(decodeSegment));
     case 'auth-check': {

@@ -6,7 +6,7 @@ import { accessInfo, type RepoRow } from '../../services/repos.js';
 import { html, pathUrl, type SafeHtml, timeAgo } from '../html.js';
 import { likeButton, socialExtras } from './collections-repo.js';
 
-export type RepoTab = 'card' | 'files' | 'commits' | 'community' | 'model-tree' | 'upload' | 'settings';
+export type RepoTab = 'card' | 'files' | 'commits' | 'community' | 'model-tree' | 'evals' | 'feedback' | 'upload' | 'settings';
 
 export function repoBase(row: { type: RepoType; namespace: string; name: string }): string {
   return `/${typePrefix(row.type)}${row.namespace}/${row.name}`;
@@ -32,6 +32,8 @@ export function repoHeader(actor: Actor, row: RepoRow, tab: RepoTab, tags: strin
       <a href="${base}/commits/${encodeURIComponent(row.default_branch)}" ${current('commits')}>Commits</a>
       <a href="${base}/discussions" ${current('community')}>Community</a>
       ${row.type === 'model' ? html`<a href="${base}/model-tree" ${current('model-tree')}>Model tree</a>` : ''}
+      ${row.type === 'model' ? html`<a href="${base}/evals" ${current('evals')}>Evaluations</a>` : ''}
+      ${row.type === 'model' ? html`<a href="${base}/feedback" ${current('feedback')}>Feedback</a>` : ''}
       ${writer ? html`<a href="${base}/upload/${encodeURIComponent(row.default_branch)}" ${current('upload')}>Upload</a>` : ''}
       ${admin ? html`<a href="${base}/settings" ${current('settings')}>Settings</a>` : ''}
     </nav>
