@@ -11,7 +11,7 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { api, commitVia, createRepoVia, fileOp, json, seedUsers, spawnHub, type SpawnedHub, type TestDialect, testDialects, type Tokens } from './helpers/hub.js';
+import { api, commitVia, createPgDatabase, createRepoVia, fileOp, json, seedUsers, spawnHub, type SpawnedHub, type TestDialect, testDialects, type Tokens } from './helpers/hub.js';
 import { verifySignature, waitUntil, WebhookReceiver } from './helpers/webhook-receiver.js';
 
 const SECRET = 'restart-secret';
@@ -26,27 +26,6 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** A fresh PostgreSQL database for the child hub, dropped afterwards. */
-async function pgDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const { default: pg } = await import('pg');
-  const base = process.env.ORCHARD_TEST_PG_URL!;
-  const name = `orchard_wh_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: base });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
 
 /** spawnHub passes the test's environment on: set the webhook settings (and database) for the child only while it starts. */
 async function spawnWith(env: Record<string, string>, dataDir: string): Promise<SpawnedHub> {
@@ -73,7 +52,7 @@ for (const dialect of testDialects()) {
 
     before(async () => {
       dataDir = await mkdtemp(path.join(os.tmpdir(), 'orchard-webhook-restart-'));
-      db = (dialect as TestDialect) === 'postgres' ? await pgDatabase() : undefined;
+      db = (dialect as TestDialect) === 'postgres' ? await createPgDatabase('orchard_wh') : undefined;
       tokens = await seedUsers(dataDir, db?.url);
       env = {
         ORCHARD_WEBHOOKS_ALLOW_PRIVATE_TARGETS: '1',

@@ -374,19 +374,8 @@ export async function redeliver(hub: Hub, actorIn: Actor, id: string, deliveryId
     ...d,
     id: newId(),
     seq: nextSeq(),
-    status: 'pending',
-    attempts: 0,
-    next_attempt_at: now,
-    locked_until: null,
-    claim_token: null,
-    response_status: null,
-    response_body: null,
-    duration_ms: null,
-    error: null,
+    ...freshDelivery(now),
     redelivery_of: d.id,
-    created_at: now,
-    last_attempt_at: null,
-    finished_at: null,
   };
   await hub.db.insertInto('webhook_deliveries').values(copy).execute();
   runtimeOf(hub).worker?.kick();
@@ -495,19 +484,8 @@ export async function enqueueEvent(hub: Hub, event: HubEvent): Promise<void> {
       repo_private: event.repo.private ? 1 : 0,
       event: `${event.scope}.${event.action}`,
       payload: JSON.stringify(buildPayload(event, w.id, baseUrl, ownerType)),
-      status: 'pending',
-      attempts: 0,
-      next_attempt_at: now,
-      locked_until: null,
-      claim_token: null,
-      response_status: null,
-      response_body: null,
-      duration_ms: null,
-      error: null,
+      ...freshDelivery(now),
       redelivery_of: null,
-      created_at: now,
-      last_attempt_at: null,
-      finished_at: null,
     });
   }
   if (values.length === 0) return;
@@ -515,3 +493,11 @@ export async function enqueueEvent(hub: Hub, event: HubEvent): Promise<void> {
   runtimeOf(hub).worker?.kick();
 }
 
+
+/** The state of a delivery that has not been tried yet (a new one, or a redelivery). */
+function freshDelivery(now: string): Pick<DeliveryRow, 'status' | 'attempts' | 'next_attempt_at' | 'locked_until' | 'claim_token' | 'response_status' | 'response_body' | 'duration_ms' | 'error' | 'created_at' | 'last_attempt_at' | 'finished_at'> {
+  return {
+    status: 'pending', attempts: 0, next_attempt_at: now, locked_until: null, claim_token: null, response_status: null,
+    response_body: null, duration_ms: null, error: null, created_at: now, last_attempt_at: null, finished_at: null,
+  };
+}

@@ -84,11 +84,11 @@ export function testDialects(): TestDialect[] {
 let warned = false;
 
 /** A fresh, empty PostgreSQL database for one test hub, dropped afterwards. */
-async function createPgDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+export async function createPgDatabase(prefix = 'orchard_t'): Promise<{ url: string; drop(): Promise<void> }> {
   const base = process.env.ORCHARD_TEST_PG_URL;
   if (!base) throw new Error('ORCHARD_TEST_PG_URL is not set');
   const { default: pg } = await import('pg');
-  const name = `orchard_t_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+  const name = `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
   const admin = new pg.Client({ connectionString: base });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
