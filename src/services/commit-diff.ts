@@ -57,10 +57,21 @@ export async function commitDetail(hub: Hub, repo: RepoRow, rev: string): Promis
     id: row.oid, title: row.title, message: row.message, date: row.date, authorName: row.author_name, authorEmail: row.author_email, parents: JSON.parse(row.parents) as string[],
   };
   const base = commit.parents[0];
+  return { commit, base, ...(await treeDiff(hub, repo, base, oid, DIFF_LIMITS)) };
+}
+
+/** The per-file diff between two commits (`base` undefined: against nothing), within the given caps. */
+export async function treeDiff(
+  hub: Hub,
+  repo: RepoRow,
+  base: string | undefined,
+  head: string,
+  limits: { maxFiles: number; maxPatchBytes: number; maxLinesPerFile: number },
+): Promise<{ files: FileChange[]; moreFiles: boolean; patchTruncated: boolean }> {
   const gitDir = gitRepoFor(hub, repo.id).gitDir;
   const [raw, patch] = await Promise.all([
-    rawChanges(gitDir, base, oid, DIFF_LIMITS.maxFiles),
-    patchSections(gitDir, base, oid, { maxBytes: DIFF_LIMITS.maxPatchBytes, maxLinesPerFile: DIFF_LIMITS.maxLinesPerFile }),
+    rawChanges(gitDir, base, head, limits.maxFiles),
+    patchSections(gitDir, base, head, { maxBytes: limits.maxPatchBytes, maxLinesPerFile: limits.maxLinesPerFile }),
   ]);
   const pointers = await lfsPointers(gitDir, raw.changes);
   const files: FileChange[] = [];
@@ -71,10 +82,10 @@ export async function commitDetail(hub: Hub, repo: RepoRow, rev: string): Promis
     section += needed;
     files.push(fileChange(c, own, pointers, patch.truncated && own.length < needed));
   }
-  return { commit, base, files, moreFiles: raw.truncated, patchTruncated: patch.truncated };
+  return { files, moreFiles: raw.truncated, patchTruncated: patch.truncated };
 }
 
-export function fileChange(c: RawChange, sections: { lines: string[]; truncated: boolean }[], pointers: Map<string, LfsPointer>, cut: boolean): FileChange {
+function fileChange(c: RawChange, sections: { lines: string[]; truncated: boolean }[], pointers: Map<string, LfsPointer>, cut: boolean): FileChange {
   const old = c.oldOid !== ZERO_OID ? pointers.get(c.oldOid) : undefined;
   const neu = c.newOid !== ZERO_OID ? pointers.get(c.newOid) : undefined;
   const change: FileChange = {
@@ -119,7 +130,7 @@ function parseHunks(lines: string[], into: FileChange): void {
 }
 
 /** Which of the changed blobs are LFS pointers: only blobs small enough to be one are read. */
-export async function lfsPointers(gitDir: string, changes: RawChange[]): Promise<Map<string, LfsPointer>> {
+async function lfsPointers(gitDir: string, changes: RawChange[]): Promise<Map<string, LfsPointer>> {
   const oids = new Set<string>();
   for (const c of changes) {
     if (/^100/.test(c.oldMode) && c.oldOid !== ZERO_OID) oids.add(c.oldOid);

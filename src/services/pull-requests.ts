@@ -4,11 +4,11 @@ import { HubError } from '../core/errors.js';
 import type { RepoRef } from '../core/repo-id.js';
 import { SHA1_RE } from '../core/revision.js';
 import { nowIso } from '../core/time.js';
-import { patchSections, rawChanges, readCapped } from '../repo/diff.js';
+import { readCapped } from '../repo/diff.js';
 import { runGit } from '../repo/git.js';
 import { ZERO_OID } from '../repo/git-repo.js';
 import { createCommit } from './commit.js';
-import { DIFF_LIMITS, type FileChange, fileChange, lfsPointers } from './commit-diff.js';
+import { DIFF_LIMITS, type FileChange, treeDiff } from './commit-diff.js';
 import type { CommitPayload } from './commit-payload.js';
 import {
   announce,
@@ -312,21 +312,7 @@ export async function pullRequestDiffText(hub: Hub, repo: RepoRow, state: PullRe
 /** The PR's changed files, for the page (same shape as a commit's, see src/services/commit-diff.ts). */
 export async function pullRequestFiles(hub: Hub, repo: RepoRow, state: PullRequestState): Promise<{ files: FileChange[]; moreFiles: boolean; patchTruncated: boolean }> {
   if (!state.head || !state.diffBase) return { files: [], moreFiles: false, patchTruncated: false };
-  const gitDir = gitRepoFor(hub, repo.id).gitDir;
-  const [raw, patch] = await Promise.all([
-    rawChanges(gitDir, state.diffBase, state.head, PR_DIFF_LIMITS.maxFiles),
-    patchSections(gitDir, state.diffBase, state.head, { maxBytes: PR_DIFF_LIMITS.maxPatchBytes, maxLinesPerFile: DIFF_LIMITS.maxLinesPerFile }),
-  ]);
-  const pointers = await lfsPointers(gitDir, raw.changes);
-  const files: FileChange[] = [];
-  let section = 0;
-  for (const c of raw.changes) {
-    const needed = c.status === 'T' ? 2 : 1;
-    const own = patch.sections.slice(section, section + needed);
-    section += needed;
-    files.push(fileChange(c, own, pointers, patch.truncated && own.length < needed));
-  }
-  return { files, moreFiles: raw.truncated, patchTruncated: patch.truncated };
+  return treeDiff(hub, repo, state.diffBase, state.head, { ...PR_DIFF_LIMITS, maxLinesPerFile: DIFF_LIMITS.maxLinesPerFile });
 }
 
 /**
