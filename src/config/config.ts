@@ -1,4 +1,3 @@
-import os from 'node:os';
 import path from 'node:path';
 
 /** Every setting of the hub, with its default, in one typed place. */
@@ -47,7 +46,8 @@ export const DEFAULTS = {
   lfsThresholdBytes: 10 * 1024 * 1024,
   signedUrlTtlSeconds: 3600,
   maxLfsObjectBytes: 0,
-  uploadWorkers: Math.max(1, Math.min(4, os.availableParallelism())),
+  // Off: on 2 vCPUs the workers cost more CPU per GiB than they overlap (docs/benchmarks.md).
+  uploadWorkers: 0,
   rateLimitPerToken: 6000,
   rateLimitPerIp: 1200,
   rateLimitWindowSeconds: 60,

@@ -2,7 +2,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { once } from 'node:events';
-import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { HubError } from '../core/errors.js';
@@ -26,11 +25,11 @@ export class FsBlobStore implements BlobStore {
   private readonly tmpDir: string;
   private readonly pool: HashWritePool | undefined;
 
-  /** `hashWorkers`: worker threads for large uploads (default: up to 4, one per core); 0 hashes on the caller's thread. */
+  /** `hashWorkers`: worker threads that hash and write large uploads; 0 (the default) does it on the caller's thread. */
   constructor(root: string, opts: { hashWorkers?: number } = {}) {
     this.objectsDir = path.join(root, 'objects');
     this.tmpDir = path.join(root, 'tmp');
-    const workers = opts.hashWorkers ?? Math.max(1, Math.min(4, os.availableParallelism()));
+    const workers = opts.hashWorkers ?? 0;
     this.pool = workers > 0 ? new HashWritePool(workers) : undefined;
   }
 

@@ -14,6 +14,13 @@ blobStoreContract('filesystem', async () => {
   return store;
 });
 
+// Large uploads go through worker threads when asked (ORCHARD_UPLOAD_WORKERS); the contract holds either way.
+blobStoreContract('filesystem with 2 hashing workers', async () => {
+  const store = new FsBlobStore(await mkdtemp(path.join(os.tmpdir(), 'orchard-blobs-')), { hashWorkers: 2 });
+  await store.init();
+  return store;
+});
+
 test('filesystem store: init removes temp files left by a crash', async () => {
   const root = await mkdtemp(path.join(os.tmpdir(), 'orchard-blobs-'));
   await mkdir(path.join(root, 'tmp'), { recursive: true });
@@ -24,7 +31,7 @@ test('filesystem store: init removes temp files left by a crash', async () => {
 
 test('filesystem store: refused and interrupted large uploads leave no temp file', async () => {
   const root = await mkdtemp(path.join(os.tmpdir(), 'orchard-blobs-'));
-  const store = new FsBlobStore(root);
+  const store = new FsBlobStore(root, { hashWorkers: 1 });
   await store.init();
   const data = randomBytes(16 * 1024 * 1024);
   const oid = createHash('sha256').update(data).digest('hex');
