@@ -11,8 +11,8 @@
  *
  * Environment: BENCH_LB_MODELS (500), BENCH_LB_BENCHMARKS (20),
  * BENCH_LB_SAMPLES (10000), BENCH_LB_B (resamples, 1000), BENCH_LB_GROUPS
- * (resampling groups, 1000; 0 = resample single samples), BENCH_LB_EXACT_B
- * (resamples of the extra single-sample run, 200; 0 = skip it),
+ * (resampling groups, 500; 0 = resample single samples), BENCH_LB_EXACT_B
+ * (resamples of the extra single-sample run, 100; 0 = skip it),
  * BENCH_ROUNDS (alternating rounds, 3). No timed assertions.
  */
 import os from 'node:os';
@@ -83,8 +83,8 @@ export async function runLeaderboardBench(): Promise<SummaryRow[]> {
   const K = envInt('BENCH_LB_BENCHMARKS', 20, 1);
   const n = envInt('BENCH_LB_SAMPLES', 10000, 2);
   const B = envInt('BENCH_LB_B', 1000, 1);
-  const groups = envInt('BENCH_LB_GROUPS', 1000, 0);
-  const exactB = envInt('BENCH_LB_EXACT_B', 200, 0);
+  const groups = envInt('BENCH_LB_GROUPS', 500, 0);
+  const exactB = envInt('BENCH_LB_EXACT_B', 100, 0);
   const rounds = benchRounds(3);
   log(`\n== Leaderboard statistics: ${M} models × ${K} benchmarks × ${n.toLocaleString('en')} samples, B = ${B}, ${groups > 0 ? `${groups} resampling groups` : 'single-sample resampling'}, ${rounds} alternating rounds ==`);
   let t0 = performance.now();

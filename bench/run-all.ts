@@ -15,6 +15,7 @@
 import os from 'node:os';
 import { MiB, benchSizeBytes, createSourceFile, isMain, log, runCleanups, summaryTable, tempDir, type SummaryRow } from './common.js';
 import { runDownloadBench } from './download.js';
+import { runLeaderboardBench } from './leaderboard.js';
 import { runUiBench } from './ui.js';
 import { runUploadBench } from './upload.js';
 
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
   rows.push(...(await runDownloadBench({ source })));
   rows.push(...(await runUploadBench({ source })));
   rows.push(...(await runUiBench()));
+  rows.push(...(await runLeaderboardBench()));
   log(`\n== Summary (${size / MiB} MiB; ratios of best runs, hub / baseline measured in the same run) ==`);
   log(summaryTable(rows));
 }

@@ -6,6 +6,7 @@ import { CatFile, parseCommit, parseTree } from '../repo/cat-file.js';
 import { MAX_POINTER_SIZE, parsePointer } from '../repo/lfs-pointer.js';
 import { parseCardMetadata } from './card.js';
 import { type LineageAtHead, lineageAtHead, saveLineage } from './lineage-index.js';
+import { type EvalsAtHead, evalsAtHead, saveEvals } from './evals-index.js';
 import { gitRepoFor, type Hub, KeyedMutex } from './hub.js';
 
 const syncLocks = new KeyedMutex();
@@ -63,6 +64,7 @@ async function syncNow(hub: Hub, repoId: string): Promise<void> {
   const cat = new CatFile(git.gitDir);
   let card: ReturnType<typeof parseCardMetadata> | undefined;
   let lineage: LineageAtHead | undefined;
+  let evals: EvalsAtHead | undefined;
   let headDate: string | undefined;
   const defaultRef = `refs/heads/${repo.default_branch}`;
   const headOid = gitRefs.get(defaultRef);
@@ -95,6 +97,8 @@ async function syncNow(hub: Hub, repoId: string): Promise<void> {
         // The model tree: edges to the card's base models, and their `base_model:{relation}:{id}` tags.
         lineage = await lineageAtHead(hub, repo, cat, headCommit.tree_oid, entries, card.cardData);
         for (const t of lineage.tags) if (!card.tags.includes(t)) card.tags.push(t);
+        // Evaluations: a dataset's eval.yaml, a model's model-index and .eval_results/*.yaml (docs/evaluations.md).
+        evals = await evalsAtHead(hub.db, repo, cat, { oid: headOid, tree: headCommit.tree_oid, author: headCommit.author_name }, entries, card.cardData);
       }
     }
   } finally {
@@ -134,6 +138,7 @@ async function syncNow(hub: Hub, repoId: string): Promise<void> {
         .execute();
     }
     if (lineage) await saveLineage(trx, repoId, lineage.edges);
+    if (evals) await saveEvals(trx, repoId, evals, repo.type);
     if (card) {
       await trx.deleteFrom('repo_tags').where('repo_id', '=', repoId).execute();
       if (card.tags.length) await trx.insertInto('repo_tags').values(card.tags.map((tag) => ({ repo_id: repoId, tag }))).execute();

@@ -119,4 +119,12 @@ input[type=url]{width:100%;padding:6px 10px;border:1px solid var(--line);border-
 .collection-items{list-style:none;padding:0;margin:12px 0}.collection-item{border:1px solid var(--line);border-radius:8px;padding:10px 12px;margin:8px 0;background:var(--bg)}
 .collection-item .note{margin-top:6px}.collection-item .note>:first-child{margin-top:0}.collection-item .note>:last-child{margin-bottom:0}.item-actions{display:flex;gap:4px}.item-actions button{padding:2px 8px}
 ul.bare{list-style:none;padding:0;margin:4px 0}.collection-cards .name{font-size:15px}
+.eval-benchmark h3{margin:18px 0 6px;font-size:16px}.eval-results td.num{text-align:right;font-variant-numeric:tabular-nums}
+.pill.eval-self{border-color:var(--muted);color:var(--muted)}.pill.eval-reproduced,.pill.eval-verified{border-color:var(--accent);color:var(--accent)}.pill.eval-flag{border-color:var(--danger);color:var(--danger)}
+.feedback-list>li{border-top:1px solid var(--line);padding:10px 0}.feedback-texts{display:grid;grid-template-columns:repeat(auto-fit,minmax(220px,1fr));gap:8px}.feedback-texts h4{margin:6px 0 2px;font-size:13px}
+.feedback-texts pre{white-space:pre-wrap;overflow-wrap:anywhere;margin:0;padding:6px 8px;background:var(--soft);border-radius:6px;max-height:16em;overflow:auto}.feedback-msg{margin-bottom:4px}
+.feedback-categories{display:flex;flex-wrap:wrap;gap:0 16px}.feedback-actions input[name=labels]{min-width:12em}.feedback-filters{align-items:center;gap:6px;margin-bottom:8px}
+.pill.feedback-accepted{border-color:var(--accent);color:var(--accent)}.pill.feedback-rejected{border-color:var(--danger);color:var(--danger)}.feedback-preview{margin:6px 0}
+.eval-flag-form label{display:block;margin:6px 0}.eval-flag-form label:has(input[type=checkbox]){display:inline-block;margin-right:12px}.eval-summary td.num{text-align:right}
+.feedback-filters select,.feedback-filters input,.feedback-actions input[name=labels]{width:auto}.feedback-filters label{font-weight:600}.feedback-own>summary{cursor:pointer;font-weight:600;margin-bottom:8px}
 `;

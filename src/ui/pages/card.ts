@@ -11,6 +11,7 @@ import { repoBase, repoHeader } from './repo.js';
 import { cardEditLink } from './file-actions.js';
 import { listFiles } from '../../services/tree-index.js';
 import { modelTreeBox } from './model-tree.js';
+import { evalsSummary } from './evals.js';
 
 const list = (v: unknown): string[] => (typeof v === 'string' ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 
@@ -81,7 +82,7 @@ export async function cardPage(hub: Hub, page: PageContext, row: RepoRow): Promi
     <aside class="meta">
       ${metadata(card, row)}
       ${await modelTreeBox(hub, page.actor, row)}
-      ${evalResults(card)}
+      ${row.type === 'model' ? await evalsSummary(hub, page.actor, row) : evalResults(card)}
       <section><dl><dt>Files</dt><dd>${String(files.length)}</dd><dt>Size</dt><dd>${formatBytes(files.reduce((n, f) => n + f.size, 0))}</dd><dt>Commit</dt><dd><code>${rev.commit.slice(0, 7)}</code></dd></dl></section>
       ${snippets(row, page.baseUrl, card)}
     </aside>

@@ -1,0 +1,341 @@
+/**
+ * Exports accepted, consented feedback to a dataset repo (docs/feedback.md):
+ * one commit per export that adds new JSONL shards (never rewriting old
+ * ones), a provenance shard, and a regenerated dataset card.
+ *
+ * Incremental and idempotent: `feedback_exported` records each item sent to
+ * a dataset, with (feedback, dataset) as its primary key; an export claims
+ * its items and its shard number (unique per dataset) in one transaction
+ * *before* it commits, so two exports can never write the same rows; the
+ * commit names its `parentCommit`, so a concurrent change to the dataset is
+ * noticed and the commit rebuilt on it. Exports of one dataset also queue on
+ * an in-process lock, so the common race ends with the second export finding
+ * nothing new rather than with an error.
+ *
+ * Rows come from sources; feedback is the first. Arena votes (a later slice)
+ * become another source of preference rows with the same shape and
+ * `source: "arena"` (see docs/feedback.md, "Adding arena votes").
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Actor } from '../auth/actor.js';
+import { HubError } from '../core/errors.js';
+import { parseRepoId, type RepoRef } from '../core/repo-id.js';
+import { nowIso } from '../core/time.js';
+import { createCommit } from './commit.js';
+import type { CommitOp, CommitPayload } from './commit-payload.js';
+import { type ChatMessage, type FeedbackRow, isFeedbackWriter, promptMessages, ratedGood, requireModel } from './feedback.js';
+import { redact } from './feedback-redact.js';
+import { type Hub, KeyedMutex } from './hub.js';
+import { createRepo, findRepo, getRepo, type RepoRow } from './repos.js';
+import { resolveBranch } from './revisions.js';
+import { lookupPath } from './tree-index.js';
+
+export const EXPORT_FORMATS = ['sft', 'preference'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** Items per export: a larger backlog goes out over several exports. */
+export const MAX_ITEMS_PER_EXPORT = 5000;
+
+const exportLocks = new KeyedMutex();
+
+export interface ExportResult {
+  dataset: string;
+  created: boolean;
+  /** feedback items in this export */
+  exported: number;
+  rows: { sft: number; preference: number };
+  shard: number | null;
+  commit: string | null;
+  files: string[];
+}
+
+interface Built {
+  item: FeedbackRow;
+  sft: Record<string, unknown> | undefined;
+  preference: Record<string, unknown> | undefined;
+}
+
+const shardName = (n: number): string => `part-${String(n).padStart(6, '0')}.jsonl`;
+
+function redactMessages(messages: ChatMessage[]): ChatMessage[] {
+  return messages.map((m) => ({ role: m.role, content: redact(m.content) }));
+}
+
+/** The rows one item gives in the chosen formats; everything published is redacted. */
+export function buildRows(model: string, item: FeedbackRow, formats: readonly ExportFormat[]): Built {
+  const prompt = redactMessages(promptMessages(item));
+  const response = redact(item.response);
+  const correction = item.correction === null ? null : redact(item.correction);
+  const meta = { feedback_id: item.id, model, model_revision: item.model_revision };
+  const sft = formats.includes('sft') && (correction !== null || ratedGood(item.rating))
+    ? { messages: [...prompt, { role: 'assistant', content: correction ?? response }], ...meta }
+    : undefined;
+  const preference = formats.includes('preference') && correction !== null
+    ? { prompt, chosen: [{ role: 'assistant', content: correction }], rejected: [{ role: 'assistant', content: response }], source: 'feedback', ...meta }
+    : undefined;
+  return { item, sft, preference };
+}
+
+export function parseFormats(v: unknown): ExportFormat[] {
+  if (v === undefined || v === null) return [...EXPORT_FORMATS];
+  if (!Array.isArray(v) || v.length === 0 || v.some((f) => !EXPORT_FORMATS.includes(f as ExportFormat))) {
+    throw new HubError('BadRequest', 'formats must be a non-empty list of "sft", "preference"');
+  }
+  return EXPORT_FORMATS.filter((f) => v.includes(f));
+}
+
+/** The dataset card: `configs` so that `datasets.load_dataset` finds every shard, and what the data is. */
+export function datasetCard(model: RepoRow, totals: { sft: number; preference: number; exports: number }): string {
+  const id = `${model.namespace}/${model.name}`;
+  const configs: string[] = [];
+  const config = (name: string, glob: string): string => `- config_name: ${name}\n  data_files:\n  - split: train\n    path: ${glob}\n`;
+  if (totals.sft > 0) configs.push(config('sft', 'data/sft/*.jsonl'));
+  if (totals.preference > 0) configs.push(config('preference', 'data/preference/*.jsonl'));
+  configs.push(config('provenance', 'provenance/*.jsonl'));
+  return `---
+license: other
+pretty_name: Feedback on ${id}
+tags:
+- feedback
+- orchard
+configs:
+${configs.join('')}---
+
+# Feedback on [${id}](/${id})
+
+User feedback on the model's answers, exported by Orchard from feedback the model's owners accepted
+and whose submitters agreed to publication. ${totals.exports} export(s) so far:
+${totals.sft} chat (SFT) rows and ${totals.preference} preference pairs.
+
+## Configurations
+
+- \`sft\`: \`{"messages": [{"role", "content"}…], "feedback_id", "model", "model_revision"}\`: the prompt
+  and a good answer (the submitter's correction when there is one, otherwise an answer rated 4, 5 or up).
+- \`preference\`: \`{"prompt": [messages], "chosen": [{"role": "assistant", …}], "rejected": […], "source", …}\`:
+  the submitter's correction is chosen over the model's answer.
+- \`provenance\`: one row per exported feedback item: its id, the model and the exact revision that answered,
+  when the submitter consented, and when it was exported.
+
+Each export appends new \`part-NNNNNN.jsonl\` files and never rewrites earlier ones.
+
+## Consent and redaction
+
+Only feedback whose submitter ticked "publish" is exported. Obvious personal data and secrets (e-mail
+addresses, phone numbers, API keys and tokens, IP addresses, card numbers) are replaced by \`[EMAIL]\`,
+\`[PHONE]\`, \`[KEY]\`, \`[IP]\` and \`[CARD]\` before export; this is a best effort, not a guarantee.
+The texts are the submitters' own; the dataset's owners decide the license under which they share them
+(\`license: other\` until they do).
+`;
+}
+
+/** Finds the dataset, or creates it private in the model's namespace. */
+async function targetDataset(hub: Hub, actor: Actor, model: RepoRow, ref: RepoRef): Promise<{ row: RepoRow; created: boolean }> {
+  if (ref.namespace.toLowerCase() !== model.namespace.toLowerCase()) {
+    throw new HubError('BadRequest', `The dataset must belong to the model's namespace (${model.namespace}/…)`);
+  }
+  if (await findRepo(hub, ref)) return { row: await getRepo(hub, actor, ref, 'write'), created: false };
+  try {
+    return { row: await createRepo(hub, actor, { ref, private: true }), created: true };
+  } catch (err) {
+    // Another export created it a moment ago.
+    if (err instanceof HubError && err.code === 'Conflict') return { row: await getRepo(hub, actor, ref, 'write'), created: false };
+    throw err;
+  }
+}
+
+/** `POST …/feedback/export`: writers of the model only. */
+export async function exportFeedback(hub: Hub, actor: Actor, model: RepoRow, body: Record<string, unknown>): Promise<ExportResult> {
+  requireModel(model);
+  if (actor.kind !== 'user') throw new HubError('Unauthorized', 'You must be signed in to export feedback');
+  if (!isFeedbackWriter(actor, model)) throw new HubError('Forbidden', 'Only writers of this model can export its feedback');
+  const dsRef = parseRepoId('dataset', body.dataset);
+  const formats = parseFormats(body.formats);
+  const { row: dataset, created } = await targetDataset(hub, actor, model, dsRef);
+  return exportLocks.run(dataset.id, () => exportLocked(hub, actor, model, dataset, created, formats));
+}
+
+async function exportLocked(hub: Hub, actor: Actor, model: RepoRow, dataset: RepoRow, created: boolean, formats: ExportFormat[]): Promise<ExportResult> {
+  const modelId = `${model.namespace}/${model.name}`;
+  const datasetId = `${dataset.namespace}/${dataset.name}`;
+  await settlePending(hub, dataset);
+
+  const candidates = await hub.db
+    .selectFrom('feedback as f')
+    .selectAll('f')
+    .where('f.repo_id', '=', model.id)
+    .where('f.status', '=', 'accepted')
+    .where('f.consent_publish', '=', 1)
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('feedback_exported as e').select('e.feedback_id').whereRef('e.feedback_id', '=', 'f.id').where('e.dataset_repo_id', '=', dataset.id))),
+    )
+    .orderBy('f.created_at')
+    .orderBy('f.id')
+    .limit(MAX_ITEMS_PER_EXPORT)
+    .execute();
+  const built = candidates.map((c) => buildRows(modelId, c, formats)).filter((b) => b.sft || b.preference);
+  const empty: ExportResult = { dataset: datasetId, created, exported: 0, rows: { sft: 0, preference: 0 }, shard: null, commit: null, files: [] };
+  if (built.length === 0) return empty;
+
+  const exportId = randomUUID();
+  const exportedAt = nowIso();
+  const sftRows = built.filter((b) => b.sft).length;
+  const prefRows = built.filter((b) => b.preference).length;
+  const shard = await claim(hub, actor, model, dataset, exportId, exportedAt, built, sftRows, prefRows);
+
+  try {
+    const files = new Map<string, string>();
+    const jsonl = (rows: unknown[]): string => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
+    if (sftRows) files.set(`data/sft/${shardName(shard)}`, jsonl(built.flatMap((b) => (b.sft ? [b.sft] : []))));
+    if (prefRows) files.set(`data/preference/${shardName(shard)}`, jsonl(built.flatMap((b) => (b.preference ? [b.preference] : []))));
+    let sftLine = 0;
+    let prefLine = 0;
+    files.set(
+      `provenance/${shardName(shard)}`,
+      jsonl(
+        built.map((b) => ({
+          feedback_id: b.item.id,
+          source: 'feedback',
+          model: modelId,
+          model_revision: b.item.model_revision,
+          submitted_at: b.item.created_at,
+          consent_at: b.item.consent_at,
+          exported_at: exportedAt,
+          export_id: exportId,
+          // Where this item's rows are: file and 0-based line.
+          sft: b.sft ? { file: `data/sft/${shardName(shard)}`, line: sftLine++ } : null,
+          preference: b.preference ? { file: `data/preference/${shardName(shard)}`, line: prefLine++ } : null,
+        })),
+      ),
+    );
+    const totals = await hub.db
+      .selectFrom('feedback_exports')
+      .select([(eb) => eb.fn.sum<number | string>('sft_rows').as('sft'), (eb) => eb.fn.sum<number | string>('preference_rows').as('pref'), (eb) => eb.fn.countAll<number | string>().as('n')])
+      .where('dataset_repo_id', '=', dataset.id)
+      .executeTakeFirstOrThrow();
+    files.set('README.md', datasetCard(model, { sft: Number(totals.sft ?? 0), preference: Number(totals.pref ?? 0), exports: Number(totals.n) }));
+
+    const first = built[0]!.item;
+    const last = built[built.length - 1]!.item;
+    const summary = `Export ${built.length} feedback item(s) from ${modelId}: ${sftRows} SFT row(s), ${prefRows} preference pair(s)`;
+    const description = [
+      `Shard ${shardName(shard)}; export ${exportId}.`,
+      `Feedback submitted ${first.created_at} … ${last.created_at} (ids ${first.id} … ${last.id}).`,
+    ].join('\n');
+    const commit = await commitFiles(hub, actor, dataset, files, summary, description);
+    await hub.db.updateTable('feedback_exports').set({ status: 'done', commit_oid: commit }).where('id', '=', exportId).execute();
+    return { dataset: datasetId, created, exported: built.length, rows: { sft: sftRows, preference: prefRows }, shard, commit, files: [...files.keys()] };
+  } catch (err) {
+    // Give the items back to the next export, unless the commit landed after all (a failure after the ref moved).
+    await settle(hub, dataset, exportId, shard);
+    throw err;
+  }
+}
+
+/**
+ * Claims the items and a new shard number in one transaction. The primary key
+ * of `feedback_exported` refuses an item already claimed for this dataset and
+ * the unique (dataset, shard) a shard taken by another export: either way the
+ * whole claim rolls back and the export answers 409 without writing anything.
+ */
+async function claim(
+  hub: Hub, actor: Actor, model: RepoRow, dataset: RepoRow, exportId: string, at: string, built: Built[], sftRows: number, prefRows: number,
+): Promise<number> {
+  const max = await hub.db.selectFrom('feedback_exports').select((eb) => eb.fn.max<number | null>('shard').as('m')).where('dataset_repo_id', '=', dataset.id).executeTakeFirst();
+  let shard = max?.m === null || max?.m === undefined ? 0 : Number(max.m) + 1;
+  // Never overwrite a shard that is already in the dataset (say, from before its records were lost).
+  const head = await resolveBranch(hub, dataset, dataset.default_branch);
+  while (await lookupPath(hub, dataset.id, head.tree, `provenance/${shardName(shard)}`)) shard++;
+  try {
+    await hub.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('feedback_exports')
+        .values({
+          id: exportId, model_repo_id: model.id, dataset_repo_id: dataset.id, shard, status: 'pending', commit_oid: null,
+          sft_rows: sftRows, preference_rows: prefRows, created_by: actor.kind === 'user' ? actor.user.id : null, created_at: at,
+        })
+        .execute();
+      for (let i = 0; i < built.length; i += 200) {
+        await trx
+          .insertInto('feedback_exported')
+          .values(built.slice(i, i + 200).map((b) => ({ feedback_id: b.item.id, dataset_repo_id: dataset.id, export_id: exportId })))
+          .execute();
+      }
+    });
+  } catch (err) {
+    if (/unique|duplicate|primary key/i.test(String(err))) throw new HubError('Conflict', 'Another export of this feedback to this dataset is running; try again when it has finished');
+    throw err;
+  }
+  return shard;
+}
+
+async function release(hub: Hub, exportId: string): Promise<void> {
+  await hub.db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('feedback_exported').where('export_id', '=', exportId).execute();
+    await trx.deleteFrom('feedback_exports').where('id', '=', exportId).execute();
+  });
+}
+
+/** A claim older than this whose commit is not in the dataset was left by a crash: no commit takes this long. */
+export const STALE_CLAIM_MS = 10 * 60 * 1000;
+
+/**
+ * An export left pending by a crash between its claim and its commit: if its
+ * provenance shard is in the dataset, the commit happened; otherwise its items
+ * are released. Only claims older than STALE_CLAIM_MS are settled, so a live
+ * export of another hub process on the same database is left alone (its items
+ * are skipped by the candidate query meanwhile, so nothing is exported twice).
+ */
+async function settlePending(hub: Hub, dataset: RepoRow): Promise<void> {
+  const before = new Date(Date.now() - STALE_CLAIM_MS).toISOString();
+  const pending = await hub.db
+    .selectFrom('feedback_exports')
+    .select(['id', 'shard'])
+    .where('dataset_repo_id', '=', dataset.id)
+    .where('status', '=', 'pending')
+    .where('created_at', '<', before)
+    .execute();
+  for (const p of pending) await settle(hub, dataset, p.id, p.shard);
+}
+
+async function settle(hub: Hub, dataset: RepoRow, exportId: string, shard: number): Promise<void> {
+  const head = await resolveBranch(hub, dataset, dataset.default_branch);
+  if (await lookupPath(hub, dataset.id, head.tree, `provenance/${shardName(shard)}`)) {
+    await hub.db.updateTable('feedback_exports').set({ status: 'done' }).where('id', '=', exportId).execute();
+  } else {
+    await release(hub, exportId);
+  }
+}
+
+/**
+ * One commit through the hub's commit service, on top of the head it read
+ * (`parentCommit`): if the dataset moved in between, the files are committed
+ * again on the new head (they are new paths, and the card is regenerated
+ * from the database), a few times at most.
+ */
+async function commitFiles(hub: Hub, actor: Actor, dataset: RepoRow, files: Map<string, string>, summary: string, description: string): Promise<string> {
+  for (let attempt = 0; ; attempt++) {
+    const head = await resolveBranch(hub, dataset, dataset.default_branch);
+    const ops: CommitOp[] = [];
+    const payload: CommitPayload = {
+      header: { summary, description, parentCommit: head.commit },
+      ops,
+      cleanup: async () => {
+        await Promise.all(ops.map((o) => (o.kind === 'file' ? rm(o.tmpFile, { force: true }) : undefined)));
+      },
+    };
+    try {
+      for (const [p, text] of files) {
+        const tmpFile = path.join(hub.tmpDir, `feedback-${randomBytes(8).toString('hex')}`);
+        await writeFile(tmpFile, text);
+        ops.push({ kind: 'file', path: p, tmpFile, size: Buffer.byteLength(text) });
+      }
+      return (await createCommit(hub, actor, dataset, dataset.default_branch, payload)).commitOid;
+    } catch (err) {
+      if (!(err instanceof HubError && err.code === 'PreconditionFailed') || attempt >= 4) throw err;
+    } finally {
+      await payload.cleanup();
+    }
+  }
+}
