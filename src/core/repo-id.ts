@@ -39,7 +39,7 @@ export function parseRepoType(value: unknown): RepoType {
 export const RESERVED_NAMESPACES = new Set([
   'api', 'datasets', 'spaces', 'models', 'kernels', 'buckets', 'docs', 'login', 'logout', 'join',
   'settings', 'new', 'search', 'static', 'assets', 'healthz', 'readyz', 'metrics', 'internal', 'lfs',
-  'organizations', 'collections', 'papers', 'admin',
+  'organizations', 'collections', 'papers', 'admin', 'leaderboards', 'arena',
 ]);
 
 // Same alphabet as transformers.js accepts remotely, with `--` and `..` refused so

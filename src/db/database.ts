@@ -14,6 +14,7 @@ import * as m0008 from './migrations/0008-lineage.js';
 import * as m0009 from './migrations/0009-webhooks.js';
 import * as m0010 from './migrations/0010-evals.js';
 import * as m0011 from './migrations/0011-feedback.js';
+import * as m0012 from './migrations/0012-leaderboards.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -38,6 +39,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0009-webhooks': m0009,
   '0010-evals': m0010,
   '0011-feedback': m0011,
+  '0012-leaderboards': m0012,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

@@ -2,6 +2,7 @@ import type { Generated } from 'kysely';
 import type { DiscussionTables } from './schema-discussions.js';
 import type { EvalTables } from './schema-evals.js';
 import type { FeedbackTables } from './schema-feedback.js';
+import type { LeaderboardTables } from './schema-leaderboards.js';
 import type { LineageTables } from './schema-lineage.js';
 import type { SocialTables } from './schema-social.js';
 import type { WebhookTables } from './schema-webhooks.js';
@@ -196,7 +197,7 @@ export interface SettingsTable {
   value: string;
 }
 
-export interface Database extends DiscussionTables, SocialTables, LineageTables, WebhookTables, EvalTables, FeedbackTables {
+export interface Database extends DiscussionTables, SocialTables, LineageTables, WebhookTables, EvalTables, FeedbackTables, LeaderboardTables {
   users: UsersTable;
   tokens: TokensTable;
   repos: ReposTable;

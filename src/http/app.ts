@@ -42,6 +42,8 @@ import { evalsRoute } from './api/evals.js';
 import { feedbackRoute } from './api/feedback.js';
 import { evalsPageRoute } from './ui-evals.js';
 import { feedbackPageRoute } from './ui-feedback.js';
+import { leaderboardsApiRoute } from './api/leaderboards.js';
+import { leaderboardsPageRoute } from './ui-leaderboards.js';
 
 export interface AppOptions {
   hub: Hub;
@@ -117,6 +119,7 @@ async function dispatch(ctx: Ctx, opts: AppOptions): Promise<void> {
     return;
   }
   if (segs[0] === 'static') return methodIs(ctx, 'GET', 'HEAD'), staticRoute(ctx, segs.slice(1).map(decodeSegment));
+  if (segs[0] === 'leaderboards' && segs.length <= 3) return methodIs(ctx, 'GET', 'HEAD'), leaderboardsPageRoute(ctx, segs.slice(1).map(decodeSegment));
   if (segs[0] === 'collections' && segs.length <= 3) return methodIs(ctx, 'GET', 'HEAD'), collectionsPageRoute(ctx, segs.slice(1).map(decodeSegment));
   if (segs[0] === 'settings' && segs[1] === 'webhooks') return methodIs(ctx, 'GET', 'HEAD'), webhooksPageRoute(ctx, segs.slice(2).map(decodeSegment));
   if ((ctx.method === 'GET' || ctx.method === 'HEAD') && isAccountPage(segs)) return accountPageRoute(ctx, segs);
@@ -183,6 +186,7 @@ async function api(ctx: Ctx, segs: string[]): Promise<void> {
   if (first === 'settings' && second === 'password' && segs.length === 2) return changePasswordRoute(ctx);
   if (first === 'settings' && second === 'webhooks') return webhooksApiRoute(ctx, segs.slice(2).map(decodeSegment));
   if (first === 'collections') return collectionsApiRoute(ctx, segs.slice(1).map(decodeSegment));
+  if (first === 'leaderboards') return leaderboardsApiRoute(ctx, segs.slice(1).map(decodeSegment));
   if (first === 'users' && segs.length === 3 && segs[2] === 'likes') return methodIs(ctx, 'GET'), userLikesRoute(ctx, decodeSegment(second!));
   if (first === 'admin' && second === 'quotas' && segs.length === 3) return quotaRoute(ctx, decodeSegment(segs[2]!));
   if (first === 'admin') return adminRoute(ctx, segs.slice(1).map(decodeSegment));
