@@ -1,6 +1,7 @@
 /**
  * Runs the download and upload benchmarks on one shared source file, then
- * the web UI benchmark (bench/ui.ts), and prints a summary table.
+ * the web UI benchmark (bench/ui.ts) and the leaderboard statistics
+ * (bench/leaderboard.ts), and prints a summary table.
  *
  *   npm run bench                      (builds first, then runs this file)
  *   BENCH_SIZE_MB=64 npm run bench     (a quick run)

@@ -49,6 +49,21 @@ describe('rank intervals', () => {
     );
   });
 
+  test('the same replicates ranked with lower is better', () => {
+    // Sums as above; lower is better. r1 (3,2,2): Y1 Z1 X3; r2 (2,4,0): Z1 X2 Y3; r3 all 1; r4 (4,3,1): Z1 Y2 X3; r5 (1,3,1): X1 Z1 Y3.
+    // X: 3,2,1,3,1 → 1,1,2,3,3; Y: 1,3,1,2,3 → 1,1,2,3,3; Z: 1 in every replicate. 95%: 1st and 5th values.
+    const scores = [Float64Array.from([1, 1, 0, 0]), Float64Array.from([0, 1, 1, 0]), Float64Array.from([1, 0, 0, 1])];
+    const reps = pairedBootstrapReplicates(scores, { B: 5, seed: 7 });
+    assert.deepEqual(
+      rankIntervalsFromReplicates(reps, [0.5, 0.5, 0.5], 3, 5, { higherIsBetter: false }).map((r) => [r.lo, r.hi]),
+      [
+        [1, 3],
+        [1, 3],
+        [1, 1],
+      ],
+    );
+  });
+
   test('a NaN sample is left out of that model\'s replicate means', () => {
     // Y = [NaN, 1, 1, 0] with the same draws: r1 ids 0,2,1,0 → scored ids 2,1 → (1+1)/2 = 1;
     // r2 2,1,2,1 → 4/4 = 1; r3 3,0,2,1 → ids 3,2,1 → 2/3; r4 1,1,1,0 → 3/3 = 1; r5 2,2,0,2 → 3/3 = 1.
@@ -79,6 +94,26 @@ describe('rank intervals', () => {
     // terms a model is surely better than C when its upper bound is below C's lower bound 0.4: none → best 1; surely worse when its
     // lower bound is above C's upper bound 0.6: A 0.7, B 0.72 → worst 4 − 2 = 2.
     assert.deepEqual(rankIntervalsFromOverlap([{ mean: 0.8, lo: 0.7, hi: 0.9 }, { mean: 0.75, lo: 0.72, hi: 0.78 }, { mean: 0.5, lo: 0.4, hi: 0.6 }, { mean: 0.6, lo: 0.55, hi: 0.7 }], false)[2], { rank: 1, lo: 1, hi: 2 });
+  });
+
+  test('resampling random groups estimates the same standard error as the formula', () => {
+    // 10,000 samples with exactly 5,000 ones (alternating): the standard error of the mean is
+    // √(p(1−p)/n) = √(0.25/10,000) = 0.005. Resampling 500 random groups of 20 gives a standard error
+    // with ≈ 1/√(2·499) = 3.2% relative error, plus the Monte-Carlo error of B = 2,000 (≈ 1.6%):
+    // 15% is about four standard deviations of both together. Pairing: a second model equal to the
+    // first gets the identical replicate in every resample.
+    const x = Float64Array.from({ length: 10000 }, (_, i) => i % 2);
+    const reps = pairedBootstrapReplicates([x, Float64Array.from(x)], { B: 2000, seed: 11, groups: 500 });
+    let s = 0;
+    let ss = 0;
+    for (let b = 0; b < 2000; b++) {
+      s += reps[b]!;
+      ss += reps[b]! * reps[b]!;
+      assert.equal(reps[b], reps[2000 + b]);
+    }
+    const sd = Math.sqrt((ss - (s * s) / 2000) / 1999);
+    assert.ok(Math.abs(sd / 0.005 - 1) < 0.15, `bootstrap sd ${sd} vs 0.005`);
+    assert.ok(Math.abs(s / 2000 - 0.5) < 0.001);
   });
 
   test('misaligned per-sample arrays are refused', () => {

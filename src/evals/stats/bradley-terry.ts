@@ -29,7 +29,9 @@
  *
  * Bootstrap: B resamples of the battles with replacement (seeded `Rng`), a
  * refit each (warm-started), percentile intervals (type 7) of each model's
- * rating and rank intervals (see ranks.ts) from the same replicates.
+ * rating and rank intervals (see ranks.ts) from the same replicates. A model
+ * drawn into no battle of a replicate has no rating there (left out of its
+ * quantiles); a replicate without the named anchor model is anchored on the mean.
  */
 import { badRequest } from '../../core/errors.js';
 import { quantileSorted } from './intervals.js';
@@ -302,7 +304,9 @@ function newton(d: Design, ridge: number, init?: Float64Array): Float64Array {
     for (let j = 0; j < P; j++) maxStep = Math.max(maxStep, Math.abs(next[j]! - theta[j]!));
     theta = next;
     ll = nextLl;
-    if (maxStep < 1e-10) break;
+    // 1e-8 on the logit scale is 2e-6 rating points; a tighter bound only meets
+    // rounding noise (steps of ~1e-10 that no longer change the likelihood).
+    if (maxStep < 1e-8) break;
   }
   return theta;
 }
