@@ -3,6 +3,7 @@ import type { DiscussionTables } from './schema-discussions.js';
 import type { EvalTables } from './schema-evals.js';
 import type { FeedbackTables } from './schema-feedback.js';
 import type { LeaderboardTables } from './schema-leaderboards.js';
+import type { ArenaTables } from './schema-arena.js';
 import type { LineageTables } from './schema-lineage.js';
 import type { SocialTables } from './schema-social.js';
 import type { WebhookTables } from './schema-webhooks.js';
@@ -197,7 +198,7 @@ export interface SettingsTable {
   value: string;
 }
 
-export interface Database extends DiscussionTables, SocialTables, LineageTables, WebhookTables, EvalTables, FeedbackTables, LeaderboardTables {
+export interface Database extends DiscussionTables, SocialTables, LineageTables, WebhookTables, EvalTables, FeedbackTables, LeaderboardTables, ArenaTables {
   users: UsersTable;
   tokens: TokensTable;
   repos: ReposTable;

@@ -44,6 +44,8 @@ import { evalsPageRoute } from './ui-evals.js';
 import { feedbackPageRoute } from './ui-feedback.js';
 import { leaderboardsApiRoute } from './api/leaderboards.js';
 import { leaderboardsPageRoute } from './ui-leaderboards.js';
+import { arenaApiRoute } from './api/arena.js';
+import { arenaPageRoute } from './ui-arena.js';
 
 export interface AppOptions {
   hub: Hub;
@@ -120,6 +122,7 @@ async function dispatch(ctx: Ctx, opts: AppOptions): Promise<void> {
   }
   if (segs[0] === 'static') return methodIs(ctx, 'GET', 'HEAD'), staticRoute(ctx, segs.slice(1).map(decodeSegment));
   if (segs[0] === 'leaderboards' && segs.length <= 3) return methodIs(ctx, 'GET', 'HEAD'), leaderboardsPageRoute(ctx, segs.slice(1).map(decodeSegment));
+  if (segs[0] === 'arena' && segs.length <= 4) return methodIs(ctx, 'GET', 'HEAD'), arenaPageRoute(ctx, segs.slice(1).map(decodeSegment));
   if (segs[0] === 'collections' && segs.length <= 3) return methodIs(ctx, 'GET', 'HEAD'), collectionsPageRoute(ctx, segs.slice(1).map(decodeSegment));
   if (segs[0] === 'settings' && segs[1] === 'webhooks') return methodIs(ctx, 'GET', 'HEAD'), webhooksPageRoute(ctx, segs.slice(2).map(decodeSegment));
   if ((ctx.method === 'GET' || ctx.method === 'HEAD') && isAccountPage(segs)) return accountPageRoute(ctx, segs);
@@ -187,6 +190,7 @@ async function api(ctx: Ctx, segs: string[]): Promise<void> {
   if (first === 'settings' && second === 'webhooks') return webhooksApiRoute(ctx, segs.slice(2).map(decodeSegment));
   if (first === 'collections') return collectionsApiRoute(ctx, segs.slice(1).map(decodeSegment));
   if (first === 'leaderboards') return leaderboardsApiRoute(ctx, segs.slice(1).map(decodeSegment));
+  if (first === 'arena') return arenaApiRoute(ctx, segs.slice(1).map(decodeSegment));
   if (first === 'users' && segs.length === 3 && segs[2] === 'likes') return methodIs(ctx, 'GET'), userLikesRoute(ctx, decodeSegment(second!));
   if (first === 'admin' && second === 'quotas' && segs.length === 3) return quotaRoute(ctx, decodeSegment(segs[2]!));
   if (first === 'admin') return adminRoute(ctx, segs.slice(1).map(decodeSegment));

@@ -1,0 +1,8 @@
+import { HubError } from '../../core/errors.js';
+import type { Ctx } from '../context.js';
+
+/** `/api/arena[/…]`: segs are the decoded segments after `arena`. */
+export async function arenaApiRoute(ctx: Ctx, segs: string[]): Promise<void> {
+  void segs;
+  throw new HubError('NotFound', `Unknown endpoint ${ctx.rawPath}`);
+}
