@@ -36,7 +36,7 @@ ${page.csrfToken ? html`<meta name="csrf-token" content="${page.csrfToken}">` : 
   <a class="logo" href="/"><img src="/static/favicon.svg" alt="" width="18" height="18" style="vertical-align:-3px"> Orchard</a>
   <form action="/models" method="get" role="search"><input type="search" name="search" placeholder="Search models, datasets, spaces…" aria-label="Search" value="${page.search ?? ''}"></form>
   <nav aria-label="Main">
-    <a href="/models">Models</a><a href="/datasets">Datasets</a><a href="/spaces">Spaces</a>
+    <a href="/models">Models</a><a href="/datasets">Datasets</a><a href="/spaces">Spaces</a><a href="/leaderboards">Leaderboards</a>
     ${user ? html`<a href="/new">New</a><a href="/${user.name}">${user.name}</a><a href="/settings/tokens">Settings</a><button type="button" class="linklike" data-signout hidden>Sign out</button>` : html`<a href="/login" data-signin>Sign in</a>`}
     <button type="button" class="theme-toggle" aria-label="Switch between light and dark theme" data-theme-toggle>◐</button>
   </nav>
