@@ -15,6 +15,7 @@ import { syncPending } from './services/indexer.js';
 import { registerDiscussions } from './services/pull-requests.js';
 import { settleDownloads } from './services/downloads.js';
 import { startWebhooks } from './services/webhooks.js';
+import { setArenaLiveOptions } from './services/arena-live.js';
 import { initialiseGit } from './services/repos.js';
 import { FsBlobStore } from './storage/fs-blob-store.js';
 
@@ -88,6 +89,8 @@ export async function startHub(config: Config): Promise<RunningHub> {
   };
   await mkdir(hub.gitRoot, { recursive: true });
   registerDiscussions(hub);
+  // Live arena endpoints share the webhooks' rule on private targets (docs/arena.md).
+  setArenaLiveOptions(hub, { allowPrivateTargets: config.webhooksAllowPrivateTargets });
   // Before start-up recovery, so that a push a crash interrupted still reaches the webhooks.
   let webhookBaseUrl = config.publicUrl ?? `http://${config.host}:${config.port}`;
   const stopWebhooks = startWebhooks(hub, {

@@ -137,7 +137,7 @@ table.leaderboard .interval{white-space:nowrap;font-variant-numeric:tabular-nums
 .arena-prompt{border:1px solid var(--line);border-radius:8px;padding:10px 12px;margin:8px 0;background:var(--soft)}.arena-prompt h2{font-size:14px;margin:0 0 6px}.arena-message{white-space:pre-wrap;overflow-wrap:anywhere;margin:4px 0}
 .arena-answers{display:grid;grid-template-columns:repeat(auto-fit,minmax(280px,1fr));gap:12px;margin:12px 0}.arena-answer{border:1px solid var(--line);border-radius:8px;padding:10px 12px;background:var(--bg);min-width:0;overflow-x:auto}
 .arena-answer h2{font-size:15px;margin:0 0 8px}.arena-reveal{color:var(--accent);font-weight:600}.arena-votes{display:flex;flex-wrap:wrap;gap:8px;border:0;padding:0;margin:8px 0}.arena-votes legend{font-weight:600;margin-bottom:6px}
-.arena-votes kbd,.arena-after kbd{font-size:11px;border:1px solid var(--line);border-radius:3px;padding:0 3px;margin-left:4px;color:var(--muted)}.arena-after{margin:8px 0}
+.arena-votes kbd,.arena-after kbd{font-size:11px;border:1px solid var(--line);border-radius:3px;padding:0 3px;margin-left:4px;color:inherit;opacity:.8}.arena-after{margin:8px 0}
 table.arena-ratings{border-collapse:collapse;width:100%;font-size:14px}table.arena-ratings th,table.arena-ratings td{padding:6px 8px;border-top:1px solid var(--line);text-align:left}table.arena-ratings caption{text-align:left;color:var(--muted);font-size:13px;padding:4px 0}
 table.arena-ratings td.num{text-align:right;font-variant-numeric:tabular-nums}table.arena-ratings .interval{white-space:nowrap;font-variant-numeric:tabular-nums}table.arena-ratings .rank{font-size:12px;color:var(--muted)}
 `;
