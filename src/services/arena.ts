@@ -3,6 +3,8 @@ import { type Selectable, sql } from 'kysely';
 import type { Actor } from '../auth/actor.js';
 import { can, canCreateIn, roleIn } from '../auth/policy.js';
 import { HubError } from '../core/errors.js';
+import { canonicalNamespace } from './orgs.js';
+import { slugify } from '../core/slug.js';
 import { nowIso } from '../core/time.js';
 import type { ArenaAnswersTable, ArenasTable } from '../db/schema-arena.js';
 import { type Battle, type BradleyTerryResult, fitBradleyTerry, type StyleFeatures } from '../evals/stats/bradley-terry.js';
@@ -53,17 +55,6 @@ function notFound(name: string): HubError {
   return new HubError('NotFound', `Arena ${name} not found`);
 }
 
-export function slugify(title: string): string {
-  const s = title
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 60)
-    .replace(/-+$/, '');
-  return s || 'arena';
-}
 
 export function canViewArena(actor: Actor, row: Pick<ArenaRow, 'private' | 'namespace'>): boolean {
   return row.private === 0 || roleIn(actor, row.namespace) !== undefined;
@@ -110,14 +101,6 @@ export async function listArenas(hub: Hub, actor: Actor, owner: string[] = []): 
     .map((r) => ({ ...r, dataset: `${datasets.get(r.dataset_repo_id)!.namespace}/${datasets.get(r.dataset_repo_id)!.name}` }));
 }
 
-async function ownerName(hub: Hub, namespace: string): Promise<string> {
-  const lc = namespace.toLowerCase();
-  const user = await hub.db.selectFrom('users').select('name').where(sql`lower(name)`, '=', lc).executeTakeFirst();
-  if (user) return user.name;
-  const org = await hub.db.selectFrom('orgs').select('name').where('name_lc', '=', lc).executeTakeFirst();
-  if (org) return org.name;
-  throw new HubError('NotFound', `There is no user or organization named ${namespace}`);
-}
 
 function requireWriter(actor: Actor, what: string): asserts actor is Extract<Actor, { kind: 'user' }> {
   if (actor.kind !== 'user') throw new HubError('Unauthorized', `You must be signed in to ${what}`);
@@ -223,10 +206,10 @@ export async function createArena(hub: Hub, actor: Actor, input: NewArena): Prom
   if (!title) throw new HubError('BadRequest', 'title is required');
   const slugIn = str(input.slug, 'slug', 60);
   if (slugIn !== undefined && !/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/.test(slugIn)) throw new HubError('BadRequest', 'slug may hold lower-case letters, digits and inner dashes');
-  const slug = slugIn ?? slugify(title);
+  const slug = slugIn ?? slugify(title, 'arena');
   const nsIn = input.namespace === undefined || input.namespace === null ? actor.user.name : input.namespace;
   if (typeof nsIn !== 'string' || !nsIn) throw new HubError('BadRequest', 'namespace must be a user or organization name');
-  const namespace = await ownerName(hub, nsIn);
+  const namespace = await canonicalNamespace(hub.db, nsIn);
   if (!canCreateIn(actor, namespace)) throw new HubError('Forbidden', `You cannot create arenas in ${namespace}`);
   const isPrivate = bool(input.private, 'private') ?? false;
   const live = bool(input.live, 'live') ?? false;

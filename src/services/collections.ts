@@ -3,6 +3,7 @@ import { type Selectable, sql } from 'kysely';
 import type { Actor } from '../auth/actor.js';
 import { can, canCreateIn, roleIn } from '../auth/policy.js';
 import { HubError } from '../core/errors.js';
+import { slugify } from '../core/slug.js';
 import { parseRepoId, type RepoType, REPO_TYPES, typeFromPlural } from '../core/repo-id.js';
 import { nowIso } from '../core/time.js';
 import type { CollectionsTable } from '../db/schema-social.js';
@@ -34,20 +35,9 @@ export const MAX_ITEMS = 1000;
 
 export type CollectionRow = Selectable<CollectionsTable>;
 
-export function slugify(title: string): string {
-  const s = title
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 60)
-    .replace(/-+$/, '');
-  return s || 'collection';
-}
 
 export function collectionSlug(row: Pick<CollectionRow, 'namespace' | 'title' | 'id'>): string {
-  return `${row.namespace}/${slugify(row.title)}-${row.id}`;
+  return `${row.namespace}/${slugify(row.title, 'collection')}-${row.id}`;
 }
 
 function newId(): string {

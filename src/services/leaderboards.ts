@@ -4,6 +4,7 @@ import { type Selectable, sql } from 'kysely';
 import type { Actor } from '../auth/actor.js';
 import { can, canCreateIn, roleIn } from '../auth/policy.js';
 import { HubError } from '../core/errors.js';
+import { canonicalNamespace } from './orgs.js';
 import { nowIso } from '../core/time.js';
 import type { LeaderboardsTable } from '../db/schema-leaderboards.js';
 import { computeLeaderboard, leaderboardCacheKey, leaderboardPareto, type BenchmarkSpec, type LeaderboardResult, type ModelSpec, type ObjectiveSpec, type ScoreEntry } from '../evals/stats/leaderboard.js';
@@ -188,20 +189,12 @@ async function findEditable(hub: Hub, actor: Actor, ns: string, slug: string): P
   return row;
 }
 
-async function ownerName(hub: Hub, ns: string): Promise<string> {
-  const lc = ns.toLowerCase();
-  const user = await hub.db.selectFrom('users').select('name').where(sql`lower(name)`, '=', lc).executeTakeFirst();
-  if (user) return user.name;
-  const org = await hub.db.selectFrom('orgs').select('name').where('name_lc', '=', lc).executeTakeFirst();
-  if (org) return org.name;
-  throw new HubError('NotFound', `There is no user or organization named ${ns}`);
-}
 
 export async function createLeaderboard(hub: Hub, actor: Actor, body: Record<string, unknown>): Promise<LeaderboardRow> {
   if (actor.kind !== 'user') throw new HubError('Unauthorized', 'You must be signed in to create a leaderboard');
   const nsInput = body.namespace ?? actor.user.name;
   if (typeof nsInput !== 'string' || !nsInput) throw bad('"namespace" must be a user or organization name');
-  const namespace = await ownerName(hub, nsInput);
+  const namespace = await canonicalNamespace(hub.db, nsInput);
   if (!canCreateIn(actor, namespace)) throw new HubError('Forbidden', `You cannot create leaderboards in ${namespace}`);
   const slug = body.slug;
   if (typeof slug !== 'string' || !SLUG_RE.test(slug)) throw bad('"slug" must be 1–64 lower-case letters, digits and inner hyphens');

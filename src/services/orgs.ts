@@ -30,6 +30,16 @@ export function parseRole(value: unknown): OrgRole {
 }
 
 /** Is a namespace name taken by a user or an org (case-insensitively)? */
+/** The user's or org's name as it is spelled, or 404. */
+export async function canonicalNamespace(db: Db, namespace: string): Promise<string> {
+  const lc = namespace.toLowerCase();
+  const user = await db.selectFrom('users').select('name').where(sql`lower(name)`, '=', lc).executeTakeFirst();
+  if (user) return user.name;
+  const org = await db.selectFrom('orgs').select('name').where('name_lc', '=', lc).executeTakeFirst();
+  if (org) return org.name;
+  throw new HubError('NotFound', `There is no user or organization named ${namespace}`);
+}
+
 export async function namespaceTaken(db: Db, name: string): Promise<'user' | 'org' | undefined> {
   const lc = name.toLowerCase();
   if (await db.selectFrom('users').select('id').where(sql`lower(name)`, '=', lc).executeTakeFirst()) return 'user';

@@ -4,6 +4,7 @@ import { isSiteAdmin, roleIn, tokenAllows } from '../auth/policy.js';
 import { HubError } from '../core/errors.js';
 import { formatSize } from '../core/sizes.js';
 import type { Hub } from './hub.js';
+import { canonicalNamespace } from './orgs.js';
 
 /**
  * Upload quotas per namespace (a user or an org), set by site admins.
@@ -36,15 +37,6 @@ export interface QuotaReport {
 
 type HubDb = Pick<Hub, 'db'>;
 
-/** The namespace as it is spelled, or 404. */
-export async function canonicalNamespace(hub: HubDb, namespace: string): Promise<string> {
-  const lc = namespace.toLowerCase();
-  const user = await hub.db.selectFrom('users').select('name').where(sql`lower(name)`, '=', lc).executeTakeFirst();
-  if (user) return user.name;
-  const org = await hub.db.selectFrom('orgs').select('name').where('name_lc', '=', lc).executeTakeFirst();
-  if (org) return org.name;
-  throw new HubError('NotFound', `There is no user or organization named ${namespace}`);
-}
 
 /** The quota of a namespace in bytes, or undefined when it has none. */
 export async function quotaOf(hub: HubDb, namespace: string): Promise<number | undefined> {
@@ -154,7 +146,7 @@ export async function quotaReport(hub: HubDb, actor: Actor, namespace: string): 
 
 /** A namespace's quota and usage, without authorisation (the CLI; routes use `quotaReport`). */
 export async function readQuota(hub: HubDb, namespace: string): Promise<QuotaReport> {
-  const name = await canonicalNamespace(hub, namespace);
+  const name = await canonicalNamespace(hub.db, namespace);
   return { namespace: name, maxBytes: (await quotaOf(hub, name)) ?? null, usedBytes: await namespaceUsage(hub, name) };
 }
 
@@ -165,7 +157,7 @@ export async function readQuota(hub: HubDb, namespace: string): Promise<QuotaRep
  */
 export async function setQuota(hub: HubDb, namespace: string, maxBytes: number | null): Promise<{ report: QuotaReport; previous: number | null }> {
   if (maxBytes !== null && (!Number.isSafeInteger(maxBytes) || maxBytes < 0)) throw new HubError('BadRequest', 'maxBytes must be a whole number of bytes, or null');
-  const name = await canonicalNamespace(hub, namespace);
+  const name = await canonicalNamespace(hub.db, namespace);
   const lc = name.toLowerCase();
   const previous = (await quotaOf(hub, name)) ?? null;
   if (!maxBytes) {
