@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { api, commitVia, createRepoVia, fileOp, headOf, seedUsers, sha256, spawnHub, type SpawnedHub, type Tokens } from './helpers/hub.js';
+import { api, commitVia, createRepoVia, fileOp, gitCommands, headOf, seedUsers, sha256, spawnHub, type SpawnedHub, type Tokens } from './helpers/hub.js';
 
 const exec = promisify(execFile);
 
@@ -18,19 +18,7 @@ describe('git and git-lfs over smart HTTP', () => {
   let tokens: Tokens;
   let env: NodeJS.ProcessEnv;
 
-  /** git with a credential helper that answers with the given token (none: no credentials). */
-  const git = async (cwd: string, args: string[], token?: string): Promise<{ stdout: string; stderr: string }> => {
-    const cred = token ? ['-c', 'credential.helper=', '-c', `credential.helper=!f() { echo username=x; echo password=${token}; }; f`] : ['-c', 'credential.helper='];
-    return exec('git', [...cred, ...args], { cwd, env, maxBuffer: 64 * 1024 * 1024 });
-  };
-  const gitFails = async (cwd: string, args: string[], token?: string): Promise<string> => {
-    try {
-      await git(cwd, args, token);
-    } catch (err) {
-      return String((err as { stderr?: string }).stderr ?? err);
-    }
-    assert.fail(`git ${args.join(' ')} should have failed`);
-  };
+  const { git, gitFails } = gitCommands(() => env);
 
   before(async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'orchard-git-data-'));

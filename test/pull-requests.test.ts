@@ -22,7 +22,7 @@ import { createUser } from '../src/auth/users.js';
 import { ZERO_OID } from '../src/repo/git-repo.js';
 import { gitRepoFor } from '../src/services/hub.js';
 import { syncRepo } from '../src/services/indexer.js';
-import { api, createRepoVia, expectError, fileOp, headOf, json, sha256, startTestHub, type TestHub, testDialects } from './helpers/hub.js';
+import { api, createRepoVia, expectError, fileOp, gitCommands, headOf, json, sha256, startTestHub, type TestHub, testDialects } from './helpers/hub.js';
 
 const exec = promisify(execFile);
 
@@ -51,18 +51,7 @@ for (const dialect of testDialects()) {
       assert.equal(r.status, 200, `${rev}:${file}`);
       return r.text();
     };
-    const git = (cwd: string, args: string[], token?: string): Promise<{ stdout: string; stderr: string }> => {
-      const cred = token ? ['-c', 'credential.helper=', '-c', `credential.helper=!f() { echo username=x; echo password=${token}; }; f`] : ['-c', 'credential.helper='];
-      return exec('git', [...cred, ...args], { cwd, env, maxBuffer: 16 * 1024 * 1024 });
-    };
-    const gitFails = async (cwd: string, args: string[], token?: string): Promise<string> => {
-      try {
-        await git(cwd, args, token);
-      } catch (err) {
-        return String((err as { stderr?: string }).stderr ?? err);
-      }
-      assert.fail(`git ${args.join(' ')} should have failed`);
-    };
+    const { git, gitFails } = gitCommands(() => env);
     /** A repo of alice's with one commit on main holding `a.txt` and `b.txt`. */
     const freshRepo = async (name: string): Promise<string> => {
       assert.equal((await createRepoVia(hub, tok.alice, name)).status, 200);

@@ -2,7 +2,7 @@ import { HubError } from '../core/errors.js';
 import type { RepoRef } from '../core/repo-id.js';
 import { getDiscussion, type ListQuery, listDiscussions, listEvents, parseNum } from '../services/discussions.js';
 import { conflictingFiles, pullRequestFiles, pullRequestState } from '../services/pull-requests.js';
-import { getRepo } from '../services/repos.js';
+import { getRepo, mayReadContent } from '../services/repos.js';
 import { communityListPage, discussionPage, type DetailPage, newDiscussionPage } from '../ui/pages/community.js';
 import type { Ctx } from './context.js';
 import { pageContext, sendHtml } from './ui.js';
@@ -25,16 +25,6 @@ function pageQuery(ctx: Ctx): ListQuery {
   };
 }
 
-/** Could this reader see file contents (a gated repo's diff needs approved access)? */
-async function contentAllowed(ctx: Ctx, ref: RepoRef): Promise<boolean> {
-  try {
-    await getRepo(ctx.hub, await ctx.actor(), ref, 'content');
-    return true;
-  } catch (err) {
-    if (err instanceof HubError && err.code === 'GatedRepo') return false;
-    throw err;
-  }
-}
 
 /** `/{P}{repo}/discussions[/…]` pages (GET/HEAD): rest are the raw segments after `discussions`. */
 export async function communityPageRoute(ctx: Ctx, ref: RepoRef, rest: string[], decode: (s: string) => string): Promise<void> {
@@ -78,7 +68,7 @@ export async function communityPageRoute(ctx: Ctx, ref: RepoRef, rest: string[],
   if (discussion.is_pull_request) {
     const state = await pullRequestState(ctx.hub, row, discussion);
     const [conflicts, files] = await Promise.all([conflictingFiles(ctx.hub, row, discussion, state), pullRequestFiles(ctx.hub, row, state)]);
-    detail.pr = { state, conflicts, ...files, showContent: await contentAllowed(ctx, ref) };
+    detail.pr = { state, conflicts, ...files, showContent: await mayReadContent(ctx.hub, await ctx.actor(), ref) };
   }
   return sendHtml(ctx, 200, await discussionPage(ctx.hub, page, row, detail));
 }

@@ -86,6 +86,22 @@ export async function* fileLines(hub: Hub, repo: RepoRow, tree: string, path: st
   }
 }
 
+/** The JSON values of a JSONL file in a repo, with their line numbers; blank lines skipped, a bad line refused. */
+async function* jsonLines(hub: Hub, repo: RepoRow, tree: string, path: string, badLine: (lineNo: number) => string): AsyncGenerator<{ value: unknown; lineNo: number }> {
+  let lineNo = 0;
+  for await (const line of fileLines(hub, repo, tree, path)) {
+    lineNo++;
+    if (line.trim() === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      throw new HubError('BadRequest', badLine(lineNo));
+    }
+    yield { value, lineNo };
+  }
+}
+
 /**
  * Splits a byte stream into UTF-8 lines (without `\r\n` or `\n`) holding at
  * most one line in memory: a file with no newline in its first
@@ -145,16 +161,8 @@ export async function benchmarkAt(hub: Hub, repo: RepoRow, revision = 'HEAD'): P
 async function benchmarkSampleIds(hub: Hub, b: Benchmark): Promise<Set<string> | undefined> {
   if (!b.def.samples_path) return undefined;
   const ids = new Set<string>();
-  let lineNo = 0;
-  for await (const line of fileLines(hub, b.repo, b.tree, b.def.samples_path)) {
-    lineNo++;
-    if (line.trim() === '') continue;
-    let v: unknown;
-    try {
-      v = JSON.parse(line);
-    } catch {
-      throw new HubError('BadRequest', `The benchmark's samples file ${b.def.samples_path} is not JSONL (line ${lineNo})`);
-    }
+  const badLine = (n: number): string => `The benchmark's samples file ${b.def.samples_path} is not JSONL (line ${n})`;
+  for await (const { value: v } of jsonLines(hub, b.repo, b.tree, b.def.samples_path, badLine)) {
     const id = (v as Record<string, unknown> | null)?.id;
     if (typeof id === 'string' || (typeof id === 'number' && Number.isInteger(id))) ids.add(String(id));
     if (ids.size > MAX_BENCHMARK_SAMPLES) throw new HubError('BadRequest', `The benchmark lists more than ${MAX_BENCHMARK_SAMPLES} samples`);
@@ -236,17 +244,8 @@ export async function postResult(hub: Hub, actor: Actor, model: RepoRow, body: R
     if (!path || typeof repoId !== 'string') throw new HubError('BadRequest', '"samplesFile" (a path) needs "samplesRepo" (the dataset id holding it)');
     const holder = await getRepo(hub, actor, datasetRef(repoId, 'samplesRepo'), 'content');
     const rev = await resolveRevision(hub, holder, optString(body, 'samplesRevision', 255) ?? 'HEAD');
-    let lineNo = 0;
-    for await (const line of fileLines(hub, holder, rev.tree, path)) {
-      lineNo++;
-      if (line.trim() === '') continue;
-      let v: unknown;
-      try {
-        v = JSON.parse(line);
-      } catch {
-        throw new HubError('BadRequest', `${path} line ${lineNo} is not JSON`);
-      }
-      add(sampleFrom(v, `${path} line ${lineNo}`), `${path} line ${lineNo}`);
+    for await (const { value, lineNo } of jsonLines(hub, holder, rev.tree, path, (n) => `${path} line ${n} is not JSON`)) {
+      add(sampleFrom(value, `${path} line ${lineNo}`), `${path} line ${lineNo}`);
     }
   }
   if (samples.length === 0) throw new HubError('BadRequest', 'A result needs at least one sample');

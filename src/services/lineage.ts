@@ -1,6 +1,6 @@
 import type { Actor } from '../auth/actor.js';
 import { can } from '../auth/policy.js';
-import type { LineageRelation } from '../db/schema-lineage.js';
+import type { LineageRelation, ModelLineageTable } from '../db/schema-lineage.js';
 import type { Hub } from './hub.js';
 import { RELATIONS } from './lineage-index.js';
 import type { RepoRow } from './repos.js';
@@ -130,14 +130,8 @@ async function keysOf(hub: Hub, rows: LineageRow[]): Promise<Map<string, Lineage
   return out;
 }
 
-interface ParentEdge {
-  child_repo_id: string;
-  position: number;
-  base_name: string;
-  base_hub: string | null;
-  base_key: string;
-  relation: LineageRelation;
-}
+/** An edge as stored (migration 0008). */
+type ParentEdge = ModelLineageTable;
 
 async function parentEdges(hub: Hub, childIds: string[]): Promise<ParentEdge[]> {
   const out: ParentEdge[] = [];

@@ -98,6 +98,17 @@ async function gateApproved(hub: Hub, actor: Actor, row: RepoRow): Promise<boole
   return req?.status === 'accepted';
 }
 
+/** May this actor read the repo's file contents? False for a gated repo they are not approved for; other refusals throw as `getRepo` does. */
+export async function mayReadContent(hub: Hub, actor: Actor, ref: RepoRef): Promise<boolean> {
+  try {
+    await getRepo(hub, actor, ref, 'content');
+    return true;
+  } catch (err) {
+    if (err instanceof HubError && err.code === 'GatedRepo') return false;
+    throw err;
+  }
+}
+
 export interface CreateRepoInput {
   ref: RepoRef;
   private: boolean;

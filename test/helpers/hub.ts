@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { createToken } from '../../src/auth/tokens.js';
 import { createUser } from '../../src/auth/users.js';
 import { loadConfig } from '../../src/config/config.js';
@@ -251,4 +252,30 @@ export async function runCli(args: string[], opts: { input?: string } = {}): Pro
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
     child.stdin!.end(opts.input ?? '');
   });
+}
+
+const execFileAsync = promisify(execFile);
+
+/**
+ * `git` with a credential helper that answers with the given token (none: no credentials), in the
+ * environment `env()` gives at call time, and `gitFails`, which returns the stderr of a command that
+ * must fail.
+ */
+export function gitCommands(env: () => NodeJS.ProcessEnv): {
+  git(cwd: string, args: string[], token?: string): Promise<{ stdout: string; stderr: string }>;
+  gitFails(cwd: string, args: string[], token?: string): Promise<string>;
+} {
+  const git = (cwd: string, args: string[], token?: string): Promise<{ stdout: string; stderr: string }> => {
+    const cred = token ? ['-c', 'credential.helper=', '-c', `credential.helper=!f() { echo username=x; echo password=${token}; }; f`] : ['-c', 'credential.helper='];
+    return execFileAsync('git', [...cred, ...args], { cwd, env: env(), maxBuffer: 64 * 1024 * 1024 });
+  };
+  const gitFails = async (cwd: string, args: string[], token?: string): Promise<string> => {
+    try {
+      await git(cwd, args, token);
+    } catch (err) {
+      return String((err as { stderr?: string }).stderr ?? err);
+    }
+    assert.fail(`git ${args.join(' ')} should have failed`);
+  };
+  return { git, gitFails };
 }

@@ -20,7 +20,7 @@ import {
 } from '../../services/discussions.js';
 import type { Hub } from '../../services/hub.js';
 import { conflictingFiles, createDraftPullRequest, mergePullRequest, pullRequestDiffText, pullRequestState } from '../../services/pull-requests.js';
-import { getRepo, type RepoRow } from '../../services/repos.js';
+import { getRepo, mayReadContent, type RepoRow } from '../../services/repos.js';
 import { renderMarkdownCached } from '../../ui/markdown.js';
 import { readJsonObject } from '../body.js';
 import type { Ctx } from '../context.js';
@@ -120,15 +120,6 @@ export async function discussionDetails(hub: Hub, repo: RepoRow, d: DiscussionRo
   return body;
 }
 
-async function contentAllowed(ctx: Ctx, ref: RepoRef): Promise<boolean> {
-  try {
-    await getRepo(ctx.hub, await ctx.actor(), ref, 'content');
-    return true;
-  } catch (err) {
-    if (err instanceof HubError && err.code === 'GatedRepo') return false;
-    throw err;
-  }
-}
 
 async function body(ctx: Ctx): Promise<Record<string, unknown>> {
   return readJsonObject(ctx.req, Math.max(ctx.hub.limits.maxJsonBodyBytes, DISCUSSION_LIMITS.commentMax * 4 + 4096));
@@ -163,7 +154,7 @@ export async function discussionsRoute(ctx: Ctx, ref: RepoRef, args: string[]): 
     methodIs(ctx, 'GET', 'HEAD');
     const d = await getDiscussion(hub, repo, num);
     // A gated repo's file contents (and so a PR's diff) need approved access; the thread does not.
-    sendJson(ctx, 200, await discussionDetails(hub, repo, d, ctx.flag('diff') && (await contentAllowed(ctx, ref))));
+    sendJson(ctx, 200, await discussionDetails(hub, repo, d, ctx.flag('diff') && (await mayReadContent(ctx.hub, await ctx.actor(), ref))));
     return;
   }
   methodIs(ctx, 'POST');
