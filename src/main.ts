@@ -18,6 +18,7 @@ import { startWebhooks } from './services/webhooks.js';
 import { setArenaLiveOptions } from './services/arena-live.js';
 import { initialiseGit } from './services/repos.js';
 import { FsBlobStore } from './storage/fs-blob-store.js';
+import { createMirror } from './mirror/create-mirror.js';
 
 export interface RunningHub {
   hub: Hub;
@@ -105,9 +106,10 @@ export async function startHub(config: Config): Promise<RunningHub> {
     await initialiseGit(hub, row);
   });
 
+  const mirror = config.mirror ? await createMirror(hub.db, config.dataDir, config.mirror) : undefined;
   const hooksDir = await installHooks(config.dataDir);
   const hook = { hooksDir, url: '', token: randomBytes(24).toString('hex') };
-  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, createApp({ hub, publicUrl: config.publicUrl, trustProxy: config.trustProxy, hook, rateLimits: rateLimitsFor(config) }));
+  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, createApp({ hub, publicUrl: config.publicUrl, trustProxy: config.trustProxy, hook, rateLimits: rateLimitsFor(config), mirror }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());

@@ -35,6 +35,28 @@ export interface Config {
   webhookMaxAttempts: number;
   /** Per-attempt webhook request timeout in ms. */
   webhookTimeoutMs: number;
+  /** The pull-through cache (docs/mirror.md); undefined when this hub mirrors nothing. */
+  mirror: MirrorConfig | undefined;
+}
+
+export interface MirrorConfig {
+  /** Base URL of the upstream hub, without a trailing slash. */
+  upstream: string;
+  /** Sent to upstream only, never to clients. */
+  upstreamToken: string | undefined;
+  /** Serve only what is cached and never call upstream. */
+  offline: boolean;
+  /** A branch or tag is re-checked with upstream when its cached commit is older than this. */
+  revalidateSeconds: number;
+  /** Time allowed for upstream to answer (headers), and for a stalled body to move again. */
+  upstreamTimeoutMs: number;
+  /** Repo patterns (`org/*`, `org/name`, `datasets/org/*`); empty allows every repo not denied. */
+  allow: string[];
+  deny: string[];
+  /** Cap of the cached file contents in bytes; 0 for no cap. */
+  maxBytes: number;
+  /** Also serve upstream repos that are private or gated to the upstream token (off: refused). */
+  servePrivate: boolean;
 }
 
 export const DEFAULTS = {
@@ -56,7 +78,50 @@ export const DEFAULTS = {
   webhookRetryBaseMs: 5000,
   webhookMaxAttempts: 8,
   webhookTimeoutMs: 10_000,
+  mirrorRevalidateSeconds: 300,
+  mirrorUpstreamTimeoutMs: 15_000,
 } as const;
+
+function listFrom(raw: string | undefined): string[] {
+  return (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/** Size with an optional unit (`500G`, `1.5T`, `1048576`), or undefined when malformed. */
+export function parseByteSize(raw: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]i?b?|b)?$/i.exec(raw.trim());
+  if (!m) return undefined;
+  const unit = (m[2] ?? '').toLowerCase()[0] ?? '';
+  const scale = { '': 1, b: 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 }[unit] ?? 1;
+  return Math.floor(Number(m[1]) * scale);
+}
+
+function mirrorFrom(flags: Record<string, string | undefined>, env: NodeJS.ProcessEnv, problems: string[]): MirrorConfig | undefined {
+  const upstream = flags.upstream ?? env.ORCHARD_UPSTREAM_URL;
+  if (upstream === undefined || upstream === '') {
+    if (flags.offline !== undefined) problems.push('--offline needs --upstream (the hub whose cache it serves)');
+    return undefined;
+  }
+  if (!/^https?:\/\/[^/]+(\/.*)?$/.test(upstream)) problems.push(`upstream must be an http(s) URL, got ${JSON.stringify(upstream)}`);
+  const rawMax = env.ORCHARD_MIRROR_MAX_BYTES ?? '';
+  const maxBytes = rawMax === '' ? 0 : parseByteSize(rawMax);
+  if (maxBytes === undefined) problems.push(`ORCHARD_MIRROR_MAX_BYTES must be a size such as 500G or 1048576, got ${JSON.stringify(rawMax)}`);
+  const patterns = (name: string, raw: string | undefined): string[] => {
+    const list = listFrom(raw);
+    for (const p of list) if (!/^((models|datasets|spaces)\/)?[\w.-]+\/([\w.-]+|\*)$/.test(p)) problems.push(`${name}: ${JSON.stringify(p)} is not a repo pattern (org/name, org/*, datasets/org/*)`);
+    return list;
+  };
+  return {
+    upstream: upstream.replace(/\/+$/, ''),
+    upstreamToken: env.ORCHARD_UPSTREAM_TOKEN || undefined,
+    offline: flags.offline !== undefined || /^(1|true)$/i.test(env.ORCHARD_OFFLINE ?? ''),
+    revalidateSeconds: intFrom('ORCHARD_MIRROR_REVALIDATE_SECONDS', env.ORCHARD_MIRROR_REVALIDATE_SECONDS, DEFAULTS.mirrorRevalidateSeconds, problems, 0, 86_400 * 365),
+    upstreamTimeoutMs: intFrom('ORCHARD_UPSTREAM_TIMEOUT_MS', env.ORCHARD_UPSTREAM_TIMEOUT_MS, DEFAULTS.mirrorUpstreamTimeoutMs, problems, 100, 600_000),
+    allow: patterns('ORCHARD_MIRROR_ALLOW', env.ORCHARD_MIRROR_ALLOW),
+    deny: patterns('ORCHARD_MIRROR_DENY', env.ORCHARD_MIRROR_DENY),
+    maxBytes: maxBytes ?? 0,
+    servePrivate: /^(1|true)$/i.test(env.ORCHARD_MIRROR_SERVE_PRIVATE ?? ''),
+  };
+}
 
 function intFrom(name: string, raw: string | undefined, fallback: number, problems: string[], min = 1, max = Number.MAX_SAFE_INTEGER): number {
   if (raw === undefined || raw === '') return fallback;
@@ -99,6 +164,7 @@ export function loadConfig(flags: Record<string, string | undefined>, env: NodeJ
     webhookRetryBaseMs: intFrom('ORCHARD_WEBHOOK_RETRY_BASE_MS', env.ORCHARD_WEBHOOK_RETRY_BASE_MS, DEFAULTS.webhookRetryBaseMs, problems, 1, 3_600_000),
     webhookMaxAttempts: intFrom('ORCHARD_WEBHOOK_MAX_ATTEMPTS', env.ORCHARD_WEBHOOK_MAX_ATTEMPTS, DEFAULTS.webhookMaxAttempts, problems, 1, 50),
     webhookTimeoutMs: intFrom('ORCHARD_WEBHOOK_TIMEOUT_MS', env.ORCHARD_WEBHOOK_TIMEOUT_MS, DEFAULTS.webhookTimeoutMs, problems, 100, 300_000),
+    mirror: mirrorFrom(flags, env, problems),
   };
   if (problems.length) throw new Error(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   return config;

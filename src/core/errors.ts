@@ -25,6 +25,12 @@ export const ERROR_CODES = [
   'TooManyRequests',
   'QuotaExceeded',
   'NotImplemented',
+  /** Another server the hub relies on (a mirror's upstream, a live arena endpoint) answered badly. */
+  'BadGateway',
+  /** That server could not be reached, or the hub is offline and does not hold the answer. */
+  'UpstreamUnavailable',
+  /** The hub is starting or shutting down and cannot take the request now. */
+  'ServiceUnavailable',
   'Internal',
 ] as const;
 

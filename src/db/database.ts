@@ -16,6 +16,7 @@ import * as m0010 from './migrations/0010-evals.js';
 import * as m0011 from './migrations/0011-feedback.js';
 import * as m0012 from './migrations/0012-leaderboards.js';
 import * as m0013 from './migrations/0013-arena.js';
+import * as m0015 from './migrations/0015-mirror-cache.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -42,6 +43,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0011-feedback': m0011,
   '0012-leaderboards': m0012,
   '0013-arena': m0013,
+  '0015-mirror-cache': m0015,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

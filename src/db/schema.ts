@@ -4,6 +4,7 @@ import type { EvalTables } from './schema-evals.js';
 import type { FeedbackTables } from './schema-feedback.js';
 import type { LeaderboardTables } from './schema-leaderboards.js';
 import type { ArenaTables } from './schema-arena.js';
+import type { MirrorCacheTables } from './schema-mirror-cache.js';
 import type { LineageTables } from './schema-lineage.js';
 import type { SocialTables } from './schema-social.js';
 import type { WebhookTables } from './schema-webhooks.js';
@@ -198,7 +199,7 @@ export interface SettingsTable {
   value: string;
 }
 
-export interface Database extends DiscussionTables, SocialTables, LineageTables, WebhookTables, EvalTables, FeedbackTables, LeaderboardTables, ArenaTables {
+export interface Database extends DiscussionTables, SocialTables, LineageTables, WebhookTables, EvalTables, FeedbackTables, LeaderboardTables, ArenaTables, MirrorCacheTables {
   users: UsersTable;
   tokens: TokensTable;
   repos: ReposTable;

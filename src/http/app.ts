@@ -4,7 +4,9 @@ import { HubError } from '../core/errors.js';
 import { makeRepoRef, type RepoRef, type RepoType, typeFromPlural } from '../core/repo-id.js';
 import { splitRevisionAndPath } from '../core/revision.js';
 import type { Hub } from '../services/hub.js';
-import { findRenamed, getRepo } from '../services/repos.js';
+import { findRenamed, getRepo, localNameTaken } from '../services/repos.js';
+import type { MirrorCache } from '../mirror/cache-service.js';
+import { mirrorPathsInfoRoute, mirrorRepoInfoRoute, mirrorResolveRoute, mirrorTreeRoute } from './mirror.js';
 import { refusedPullRequestPushes } from '../services/pull-requests.js';
 import { repoHasLfsObject } from '../services/tree-index.js';
 import { createRepoRoute, deleteRepoRoute, moveRepoRoute, updateSettingsRoute } from './api/repo-admin.js';
@@ -54,6 +56,8 @@ export interface AppOptions {
   hook: HookConfig;
   /** Per-token / per-address request limits and the login limiter; none when absent. */
   rateLimits?: RateLimits;
+  /** The pull-through cache of an upstream hub (docs/mirror.md), when configured. */
+  mirror?: MirrorCache;
 }
 
 // The real Hub's list plus the resolve headers (spec 1.7).
@@ -114,7 +118,7 @@ function baseUrlFor(req: IncomingMessage, opts: AppOptions): string {
 async function dispatch(ctx: Ctx, opts: AppOptions): Promise<void> {
   await opts.rateLimits?.checkRequest(ctx);
   const segs = ctx.rawPath.split('/').slice(1);
-  if (segs[0] === 'api') return api(ctx, segs.slice(1));
+  if (segs[0] === 'api') return api(ctx, segs.slice(1), opts);
   if (segs[0] === 'internal') return internal(ctx, segs.slice(1), opts.hook.token);
   if (segs.length === 1 && segs[0] === 'healthz') {
     sendJson(ctx, 200, { status: 'ok', name: 'orchard' });
@@ -147,7 +151,28 @@ async function repoPaths(ctx: Ctx, segs: string[], opts: AppOptions): Promise<vo
   if (dotGit) name = name.slice(0, -4);
   const ref = makeRepoRef(type, ns, name);
   const rest = segs.slice(2);
-  return withRenames(ctx, ref, segs.length, () => repoPathRoutes(ctx, ref, dotGit, rest, opts));
+  return withRenames(ctx, ref, segs.length, () => repoPathRoutes(ctx, ref, dotGit, rest, opts), mirroredPath(ctx, ref, dotGit, rest, opts.mirror));
+}
+
+/** What the pull-through cache answers of `/{P}{repo}/…` for a repo this hub does not hold. */
+function mirroredPath(ctx: Ctx, ref: RepoRef, dotGit: boolean, rest: string[], mirror: MirrorCache | undefined): (() => Promise<void>) | undefined {
+  const action = rest[0];
+  if (!mirror || dotGit || (action !== 'resolve' && action !== 'raw') || rest.length < 3) return undefined;
+  return () => mirrorResolveRoute(ctx, mirror, ref, decodeSegment(rest[1]!), rest.slice(2).map(decodeSegment).join('/'), action === 'raw');
+}
+
+/** What the pull-through cache answers of `/api/{T}/{repo}/…` (info, tree, paths-info). */
+function mirroredApi(ctx: Ctx, ref: RepoRef, rest: string[], mirror: MirrorCache | undefined): (() => Promise<void>) | undefined {
+  if (!mirror) return undefined;
+  const [action, ...args] = rest;
+  if (action === undefined) return () => mirrorRepoInfoRoute(ctx, mirror, ref, undefined);
+  if (action === 'revision' && args.length > 0) return () => mirrorRepoInfoRoute(ctx, mirror, ref, args.map(decodeSegment).join('/'));
+  if (action === 'tree' && args.length > 0) {
+    const { revision, path } = splitRevisionAndPath(args);
+    return () => mirrorTreeRoute(ctx, mirror, ref, decodeSegment(revision), path.map(decodeSegment).join('/').replace(/\/+$/, ''));
+  }
+  if (action === 'paths-info' && args.length === 1) return () => mirrorPathsInfoRoute(ctx, mirror, ref, decodeSegment(args[0]!));
+  return undefined;
 }
 
 async function repoPathRoutes(ctx: Ctx, ref: RepoRef, dotGit: boolean, rest: string[], opts: AppOptions): Promise<void> {
@@ -178,7 +203,7 @@ async function repoPathRoutes(ctx: Ctx, ref: RepoRef, dotGit: boolean, rest: str
   throw new HubError('NotFound', 'Not found');
 }
 
-async function api(ctx: Ctx, segs: string[]): Promise<void> {
+async function api(ctx: Ctx, segs: string[], opts: AppOptions): Promise<void> {
   const [first, second] = segs;
   if (first === 'whoami-v2') return methodIs(ctx, 'GET'), whoamiRoute(ctx);
   if (first === 'validate-yaml') return methodIs(ctx, 'POST'), validateYamlRoute(ctx);
@@ -203,7 +228,7 @@ async function api(ctx: Ctx, segs: string[]): Promise<void> {
   if (type && segs.length === 1) return methodIs(ctx, 'GET'), listReposRoute(ctx, type);
   if (type && segs.length >= 3) {
     const ref = makeRepoRef(type, decodeSegment(segs[1]!), decodeSegment(segs[2]!));
-    return withRenames(ctx, ref, segs.length - 1, () => repoApi(ctx, ref, segs.slice(3)));
+    return withRenames(ctx, ref, segs.length - 1, () => repoApi(ctx, ref, segs.slice(3)), mirroredApi(ctx, ref, segs.slice(3), opts.mirror));
   }
   throw new HubError('NotFound', `Unknown API endpoint ${ctx.rawPath}`);
 }
@@ -213,11 +238,16 @@ async function api(ctx: Ctx, segs: string[]): Promise<void> {
  * name (spec 5.4: PY follows relative redirects and keeps its token).
  * `tailLength` counts the path segments after `{ns}/{name}`, plus those two.
  */
-async function withRenames(ctx: Ctx, ref: RepoRef, tailLength: number, fn: () => Promise<void>): Promise<void> {
+async function withRenames(ctx: Ctx, ref: RepoRef, tailLength: number, fn: () => Promise<void>, mirrored?: () => Promise<void>): Promise<void> {
   try {
     await fn();
   } catch (err) {
-    if (!(err instanceof HubError && err.code === 'RepoNotFound' && (ctx.method === 'GET' || ctx.method === 'HEAD'))) throw err;
+    if (!(err instanceof HubError && err.code === 'RepoNotFound')) throw err;
+    // paths-info is a POST that only reads.
+    const reading = ctx.method === 'GET' || ctx.method === 'HEAD' || (mirrored !== undefined && ctx.method === 'POST');
+    if (!reading) throw err;
+    if (mirrored && !(await localNameTaken(ctx.hub, ref))) return mirrored();
+    if (ctx.method === 'POST') throw err;
     const row = await findRenamed(ctx.hub, await ctx.actor(), ref);
     if (!row) throw err;
     const segs = ctx.rawPath.split('/');

@@ -25,6 +25,10 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   // RFC 4331 (quotas): a request that would exceed the caller's storage quota gets 507.
   QuotaExceeded: 507,
   NotImplemented: 501,
+  BadGateway: 502,
+  // 504, not 503: PY treats 503 as retryable for a long time; a mirror that cannot reach upstream should fail fast.
+  UpstreamUnavailable: 504,
+  ServiceUnavailable: 503,
   Internal: 500,
 };
 

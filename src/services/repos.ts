@@ -47,6 +47,19 @@ export async function findRenamed(hub: Hub, actor: Actor, ref: RepoRef): Promise
   return row;
 }
 
+/**
+ * Whether a local repo has (or had, before a rename) this name, whoever may
+ * see it: a mirror never answers for such a name, so that local repos shadow
+ * upstream ones and a private local repo is not replaced by a public twin.
+ */
+export async function localNameTaken(hub: Hub, ref: RepoRef): Promise<boolean> {
+  const lc = repoFullName(ref).toLowerCase();
+  const repo = await hub.db.selectFrom('repos').select('id').where('type', '=', ref.type).where('full_name_lc', '=', lc).executeTakeFirst();
+  if (repo) return true;
+  const redirect = await hub.db.selectFrom('repo_redirects').select('repo_id').where('type', '=', ref.type).where('full_name_lc', '=', lc).executeTakeFirst();
+  return redirect !== undefined;
+}
+
 export function repoNotFound(ref: RepoRef): HubError {
   return new HubError('RepoNotFound', `Repository not found: ${ref.type} ${repoFullName(ref)} does not exist or you do not have access to it`);
 }

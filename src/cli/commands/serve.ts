@@ -5,7 +5,10 @@ import type { Command } from '../command.js';
 export const serve: Command = {
   name: 'serve',
   usage: `serve [--port P] [--host H] [--data DIR] [--public-url URL] [--database URL] [--trust-proxy] [--webhooks-allow-private-targets]
-        Run the hub (SQLite and a local folder by default).
+        [--upstream URL [--offline]]
+        Run the hub (SQLite and a local folder by default). With --upstream, also a pull-through
+        cache of that hub (docs/mirror.md): ORCHARD_UPSTREAM_TOKEN, ORCHARD_MIRROR_ALLOW/_DENY,
+        ORCHARD_MIRROR_MAX_BYTES, ORCHARD_MIRROR_REVALIDATE_SECONDS, ORCHARD_UPSTREAM_TIMEOUT_MS.
         Env: PORT, ORCHARD_HOST, ORCHARD_DATA, ORCHARD_PUBLIC_URL, ORCHARD_DATABASE_URL,
         ORCHARD_WEBHOOKS_ALLOW_PRIVATE_TARGETS=1, ORCHARD_WEBHOOK_RETRY_BASE_MS, ORCHARD_WEBHOOK_MAX_ATTEMPTS, ORCHARD_WEBHOOK_TIMEOUT_MS`,
   async run(ctx) {

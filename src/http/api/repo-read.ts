@@ -61,27 +61,7 @@ export async function treeRoute(ctx: Ctx, ref: RepoRef, revision: string, path: 
 /** `POST /api/{T}/{repo}/paths-info/{rev}`: JSON (JS) or form-encoded (PY) bodies (spec 4.3). */
 export async function pathsInfoRoute(ctx: Ctx, ref: RepoRef, revision: string): Promise<void> {
   const repo = await getRepo(ctx.hub, await ctx.actor(), ref);
-  const raw = await readBody(ctx.req, ctx.hub.limits.maxJsonBodyBytes);
-  const type = String(ctx.req.headers['content-type'] ?? '');
-  let paths: unknown;
-  let expand = false;
-  if (type.includes('application/json')) {
-    let body: Record<string, unknown>;
-    try {
-      body = JSON.parse(raw.toString('utf8') || '{}') as Record<string, unknown>;
-    } catch {
-      throw new HubError('BadRequest', 'The request body is not valid JSON');
-    }
-    paths = body.paths;
-    expand = body.expand === true || body.expand === 'true';
-  } else {
-    const form = new URLSearchParams(raw.toString('utf8'));
-    paths = [...form.getAll('paths'), ...form.getAll('paths[]')];
-    expand = ['true', '1'].includes((form.get('expand') ?? '').toLowerCase());
-  }
-  if (typeof paths === 'string') paths = [paths];
-  if (!Array.isArray(paths) || !paths.every((p) => typeof p === 'string')) throw new HubError('BadRequest', '"paths" must be a list of strings');
-  if (paths.length > 1000) throw new HubError('PayloadTooLarge', 'At most 1000 paths per call');
+  const { paths, expand } = await readPathsInfoBody(ctx);
   const rev = await resolveRevision(ctx.hub, repo, revision);
   const out = [];
   for (const p of paths as string[]) {
@@ -130,4 +110,30 @@ export async function commitsRoute(ctx: Ctx, ref: RepoRef, revision: string): Pr
 
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** The body of `paths-info`: JSON (JS) or a form (PY), `paths` and `expand` (spec 3.4). */
+export async function readPathsInfoBody(ctx: Ctx): Promise<{ paths: string[]; expand: boolean }> {
+  const raw = await readBody(ctx.req, ctx.hub.limits.maxJsonBodyBytes);
+  const type = String(ctx.req.headers['content-type'] ?? '');
+  let paths: unknown;
+  let expand = false;
+  if (type.includes('application/json')) {
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(raw.toString('utf8') || '{}') as Record<string, unknown>;
+    } catch {
+      throw new HubError('BadRequest', 'The request body is not valid JSON');
+    }
+    paths = body.paths;
+    expand = body.expand === true || body.expand === 'true';
+  } else {
+    const form = new URLSearchParams(raw.toString('utf8'));
+    paths = [...form.getAll('paths'), ...form.getAll('paths[]')];
+    expand = ['true', '1'].includes((form.get('expand') ?? '').toLowerCase());
+  }
+  if (typeof paths === 'string') paths = [paths];
+  if (!Array.isArray(paths) || !paths.every((p) => typeof p === 'string')) throw new HubError('BadRequest', '"paths" must be a list of strings');
+  if (paths.length > 1000) throw new HubError('PayloadTooLarge', 'At most 1000 paths per call');
+  return { paths: paths as string[], expand };
 }

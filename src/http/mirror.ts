@@ -1,0 +1,55 @@
+import { Readable } from 'node:stream';
+import { HubError } from '../core/errors.js';
+import type { RepoRef } from '../core/repo-id.js';
+import type { MirrorCache } from '../mirror/cache-service.js';
+import { readPathsInfoBody } from './api/repo-read.js';
+import type { Ctx } from './context.js';
+import { sendJson } from './respond.js';
+import { serveFile } from './serve-file.js';
+
+/** Marks an answer as coming from the pull-through cache; clients ignore fields they do not know. */
+const MIRRORED = { mirrored: true };
+
+/** `GET /api/{T}/{repo}[/revision/{rev}]` for an upstream repo. */
+export async function mirrorRepoInfoRoute(ctx: Ctx, mirror: MirrorCache, ref: RepoRef, revision: string | undefined): Promise<void> {
+  const body = await mirror.info(ref, revision, ctx.url.searchParams);
+  sendJson(ctx, 200, { ...body, ...MIRRORED });
+}
+
+/** `GET /api/{T}/{repo}/tree/{rev}/{path}`: the whole listing in one page (no `Link`, so clients stop there). */
+export async function mirrorTreeRoute(ctx: Ctx, mirror: MirrorCache, ref: RepoRef, revision: string, dir: string): Promise<void> {
+  const { entries } = await mirror.tree(ref, revision, dir, ctx.url.searchParams);
+  sendJson(ctx, 200, entries);
+}
+
+export async function mirrorPathsInfoRoute(ctx: Ctx, mirror: MirrorCache, ref: RepoRef, revision: string): Promise<void> {
+  const { paths, expand } = await readPathsInfoBody(ctx);
+  sendJson(ctx, 200, await mirror.pathsInfo(ref, revision, paths, expand));
+}
+
+/**
+ * `resolve` (and `raw`) of an upstream file, with the headers of a local one
+ * (spec 2): the bytes come from the cache, or from upstream while they are
+ * being cached. A HEAD never starts a transfer.
+ */
+export async function mirrorResolveRoute(ctx: Ctx, mirror: MirrorCache, ref: RepoRef, revision: string, filePath: string, raw: boolean): Promise<void> {
+  const { commit, file } = await mirror.file(ref, revision, filePath);
+  const commitHeader = { 'X-Repo-Commit': commit };
+  if (file.kind === 'lfs' && raw) {
+    // `raw` of an LFS file is its pointer, which is fully known from the metadata.
+    const pointer = Buffer.from(`version https://git-lfs.github.com/spec/v1\noid sha256:${file.oid}\nsize ${file.size}\n`);
+    await serveFile(ctx, { size: pointer.length, etag: `"${file.oid}"`, path: filePath, headers: commitHeader, open: async () => Readable.from([pointer]) });
+    return;
+  }
+  const headers = file.kind === 'lfs' ? { ...commitHeader, 'X-Linked-Etag': `"${file.oid}"`, 'X-Linked-Size': String(file.size) } : commitHeader;
+  await serveFile(ctx, {
+    size: file.size,
+    etag: `"${file.oid}"`,
+    path: filePath,
+    headers,
+    open: () => {
+      throw new HubError('Internal', 'mirrored files are read through openReader');
+    },
+    openReader: () => mirror.openFile(ref, commit, filePath, file),
+  });
+}
