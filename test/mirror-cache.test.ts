@@ -5,9 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { downloadFile, fileDownloadInfo, listFiles, modelInfo } from '@huggingface/hub';
-import { api, commitVia, createRepoVia, expectError, fileOp, headOf, json, lfsOp, startTestHub, testDialects, uploadLfs, type TestHub } from './helpers/hub.js';
+import { api, commitVia, gitCommands, createRepoVia, expectError, fileOp, headOf, json, lfsOp, startTestHub, testDialects, uploadLfs, type TestHub } from './helpers/hub.js';
 import { UpstreamProxy } from './helpers/upstream-proxy.js';
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
@@ -158,6 +161,28 @@ for (const dialect of testDialects()) {
       assert.equal(asks.length, 2);
       assert.match(asks[1]!.range ?? '', /^bytes=\d+-$/);
       assert.ok(Number(/\d+/.exec(asks[1]!.range!)![0]) >= 1024 * 1024, 'resumed past the start');
+    });
+
+    test('git and git-lfs clone an upstream repo through the mirror, byte for byte', async () => {
+      const work = await mkdtemp(path.join(os.tmpdir(), 'orchard-mirror-git-'));
+      const env = { PATH: process.env.PATH, HOME: work, GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0' };
+      const { git, gitFails } = gitCommands(() => env);
+      try {
+        await git(work, ['lfs', 'install']);
+        const before = proxy.count(/\.git\/info\/lfs\/objects\/batch$/);
+        await git(work, ['clone', `${b.url}/alice/base`, 'clone']);
+        const dir = path.join(work, 'clone');
+        assert.deepEqual(await readFile(path.join(dir, 'weights.bin')), weights);
+        assert.deepEqual(await readFile(path.join(dir, 'config.json')), config);
+        assert.equal((await git(dir, ['rev-parse', 'HEAD'])).stdout.trim(), await headOf(a, a.tokens.alice, 'alice/base'));
+        assert.ok(proxy.count(/\.git\/info\/lfs\/objects\/batch$/) > before, 'LFS objects were asked of upstream through the mirror');
+        await writeFile(path.join(dir, 'new.txt'), 'x');
+        await git(dir, ['add', 'new.txt']);
+        await git(dir, ['-c', 'user.name=A', '-c', 'user.email=a@example.org', 'commit', '-qm', 'x']);
+        assert.match(await gitFails(dir, ['push', 'origin', 'main'], b.tokens.alice), /read-only|403/);
+      } finally {
+        await rm(work, { recursive: true, force: true });
+      }
     });
 
     test('private, denied and missing upstream repos, missing files and bad paths', async () => {

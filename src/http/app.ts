@@ -7,6 +7,7 @@ import type { Hub } from '../services/hub.js';
 import { findRenamed, getRepo, localNameTaken } from '../services/repos.js';
 import type { MirrorCache } from '../mirror/cache-service.js';
 import { mirrorPathsInfoRoute, mirrorRepoInfoRoute, mirrorResolveRoute, mirrorTreeRoute } from './mirror.js';
+import { mirrorGitRoute, mirrorLfsRoute } from './mirror-git.js';
 import { refusedPullRequestPushes } from '../services/pull-requests.js';
 import { repoHasLfsObject } from '../services/tree-index.js';
 import { createRepoRoute, deleteRepoRoute, moveRepoRoute, updateSettingsRoute } from './api/repo-admin.js';
@@ -157,7 +158,11 @@ async function repoPaths(ctx: Ctx, segs: string[], opts: AppOptions): Promise<vo
 /** What the pull-through cache answers of `/{P}{repo}/…` for a repo this hub does not hold. */
 function mirroredPath(ctx: Ctx, ref: RepoRef, dotGit: boolean, rest: string[], mirror: MirrorCache | undefined): (() => Promise<void>) | undefined {
   const action = rest[0];
-  if (!mirror || dotGit || (action !== 'resolve' && action !== 'raw') || rest.length < 3) return undefined;
+  if (!mirror) return undefined;
+  const restPath = rest.map(decodeSegment).join('/');
+  if (restPath.startsWith('info/lfs/')) return () => mirrorLfsRoute(ctx, mirror, ref, restPath.slice('info/lfs/'.length), ctx.baseUrl + mirror.repoPath(ref));
+  if (restPath === 'info/refs' || restPath === 'git-upload-pack' || restPath === 'git-receive-pack') return () => mirrorGitRoute(ctx, mirror, ref, restPath);
+  if (dotGit || (action !== 'resolve' && action !== 'raw') || rest.length < 3) return undefined;
   return () => mirrorResolveRoute(ctx, mirror, ref, decodeSegment(rest[1]!), rest.slice(2).map(decodeSegment).join('/'), action === 'raw');
 }
 
@@ -237,17 +242,16 @@ async function api(ctx: Ctx, segs: string[], opts: AppOptions): Promise<void> {
  * Reads of a renamed repo's old URLs answer with a relative 307 to the new
  * name (spec 5.4: PY follows relative redirects and keeps its token).
  * `tailLength` counts the path segments after `{ns}/{name}`, plus those two.
+ * With a pull-through cache, a name no local repo has (or had) is the
+ * mirror's to answer (`mirrored`): local repos shadow upstream ones.
  */
 async function withRenames(ctx: Ctx, ref: RepoRef, tailLength: number, fn: () => Promise<void>, mirrored?: () => Promise<void>): Promise<void> {
+  // Decided before the local route runs: it may read the request body before it finds no repo.
+  if (mirrored && !(await localNameTaken(ctx.hub, ref))) return mirrored();
   try {
     await fn();
   } catch (err) {
-    if (!(err instanceof HubError && err.code === 'RepoNotFound')) throw err;
-    // paths-info is a POST that only reads.
-    const reading = ctx.method === 'GET' || ctx.method === 'HEAD' || (mirrored !== undefined && ctx.method === 'POST');
-    if (!reading) throw err;
-    if (mirrored && !(await localNameTaken(ctx.hub, ref))) return mirrored();
-    if (ctx.method === 'POST') throw err;
+    if (!(err instanceof HubError && err.code === 'RepoNotFound' && (ctx.method === 'GET' || ctx.method === 'HEAD'))) throw err;
     const row = await findRenamed(ctx.hub, await ctx.actor(), ref);
     if (!row) throw err;
     const segs = ctx.rawPath.split('/');

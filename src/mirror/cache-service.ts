@@ -359,6 +359,49 @@ export class MirrorCache {
       .execute();
   }
 
+  /** `/{P}{ns}/{name}` on upstream. */
+  repoPath(ref: RepoRef): string {
+    return `${urlPrefix(ref.type)}/${encodeURIComponent(ref.namespace)}/${encodeURIComponent(ref.name)}`;
+  }
+
+  /** Upstream's LFS batch (download) for these objects: the ones it has, with where to get them. */
+  async lfsBatch(ref: RepoRef, objects: { oid: string; size: number }[]): Promise<Map<string, { size: number; href: string; header: Record<string, string> }>> {
+    const res = await this.upstream.request(`${this.repoPath(ref)}.git/info/lfs/objects/batch`, {
+      method: 'POST',
+      headers: { accept: 'application/vnd.git-lfs+json', 'content-type': 'application/vnd.git-lfs+json' },
+      body: JSON.stringify({ operation: 'download', transfers: ['basic'], hash_algo: 'sha256', objects }),
+    });
+    const body = (await res.json().catch(() => undefined)) as { objects?: { oid?: string; size?: number; actions?: { download?: { href?: string; header?: Record<string, string> } } }[] } | undefined;
+    if (!body || !Array.isArray(body.objects)) throw new HubError('BadGateway', 'Upstream sent a malformed LFS batch answer');
+    const out = new Map<string, { size: number; href: string; header: Record<string, string> }>();
+    for (const o of body.objects) {
+      const href = o.actions?.download?.href;
+      if (typeof o.oid === 'string' && typeof href === 'string' && Number.isSafeInteger(o.size)) out.set(o.oid, { size: o.size!, href, header: o.actions?.download?.header ?? {} });
+    }
+    return out;
+  }
+
+  /** An LFS object by its sha256, filled through upstream's batch API when not cached. */
+  async openLfsObject(ref: RepoRef, oid: string, size: number): Promise<BlobReader> {
+    return this.objects.open({ algo: 'sha256', oid, size }, async (offset, signal) => {
+      const found = (await this.lfsBatch(ref, [{ oid, size }])).get(oid);
+      if (!found) throw new HubError('EntryNotFound', `Upstream has no LFS object ${oid} in ${ref.namespace}/${ref.name}`);
+      // The link may point at another host (object storage): the mirror's token is not sent there.
+      const headers: Record<string, string> = { ...found.header, 'accept-encoding': 'identity' };
+      if (offset > 0) headers.range = `bytes=${offset}-`;
+      let res: Response;
+      try {
+        res = await fetch(found.href, { headers, signal });
+      } catch {
+        throw new HubError('UpstreamUnavailable', `Upstream's LFS link for ${oid} could not be reached`);
+      }
+      if (res.status === 416) throw new StaleRangeError(`Upstream has fewer than the ${offset} bytes already cached of ${oid}`);
+      if (!res.ok || !res.body) throw new HubError('BadGateway', `Upstream's LFS link for ${oid} answered ${res.status}`);
+      const start = res.status === 206 ? Number(/^bytes (\d+)-/.exec(res.headers.get('content-range') ?? '')?.[1] ?? -1) : 0;
+      return { start, body: res.body as unknown as AsyncIterable<Uint8Array> };
+    });
+  }
+
   /** A reader of the file's bytes: from the cache, or streamed from upstream while it is cached. */
   async openFile(ref: RepoRef, commit: string, filePath: string, file: MirroredFile): Promise<BlobReader> {
     const objectKey: ObjectKey = { algo: file.kind === 'lfs' ? 'sha256' : 'git', oid: file.oid, size: file.size };

@@ -56,7 +56,7 @@ export class Upstream {
    * Sends one request; resolves with the response when its status is 2xx/3xx.
    * `signal` lets a caller stop a body it no longer wants.
    */
-  async request(pathAndQuery: string, init: { method?: string; headers?: Record<string, string>; body?: string; redirect?: RequestRedirect; signal?: AbortSignal; passStatuses?: number[] } = {}): Promise<Response> {
+  async request(pathAndQuery: string, init: { method?: string; headers?: Record<string, string>; body?: string | ReadableStream<Uint8Array>; redirect?: RequestRedirect; signal?: AbortSignal; passStatuses?: number[] } = {}): Promise<Response> {
     if (this.opts.offline) throw new HubError('UpstreamUnavailable', 'This hub is offline and does not hold this in its cache');
     const headers: Record<string, string> = { 'user-agent': 'orchard-mirror', ...init.headers };
     if (this.opts.token) headers.authorization = `Bearer ${this.opts.token}`;
@@ -67,7 +67,9 @@ export class Upstream {
     const signal = init.signal ? AbortSignal.any([init.signal, timeout.signal]) : timeout.signal;
     let res: Response;
     try {
-      res = await fetch(this.opts.url + pathAndQuery, { method: init.method ?? 'GET', headers, body: init.body, redirect: init.redirect ?? 'follow', signal });
+      // A streamed body (git's pack negotiation) needs half duplex (undici).
+      const stream = typeof init.body === 'object' ? { duplex: 'half' } : {};
+      res = await fetch(this.opts.url + pathAndQuery, { method: init.method ?? 'GET', headers, body: init.body, redirect: init.redirect ?? 'follow', signal, ...stream } as RequestInit);
     } catch (err) {
       const why = timeout.signal.aborted ? `no answer within ${this.opts.timeoutMs} ms` : errorText(err);
       throw new HubError('UpstreamUnavailable', `The upstream hub could not be reached (${why}) and this is not cached`);
