@@ -163,6 +163,26 @@ for (const dialect of testDialects()) {
       assert.ok(Number(/\d+/.exec(asks[1]!.range!)![0]) >= 1024 * 1024, 'resumed past the start');
     });
 
+    test('usage and hit rates through the API and the page; cached repos in listings, marked as mirrored', async () => {
+      await expectError(await api(`${b.url}/api/mirror`), 401);
+      const stats = await json(await api(`${b.url}/api/mirror`, b.tokens.bob));
+      assert.equal(stats.upstream, proxy.url);
+      assert.ok(stats.usage.objects >= 3 && stats.usage.bytes >= weights.length, JSON.stringify(stats.usage));
+      assert.ok(stats.files.hits >= 1 && stats.files.misses >= 1);
+      assert.ok(stats.files.hitRate > 0 && stats.files.hitRate < 1);
+      assert.ok(stats.metadata.hits >= 1);
+      assert.deepEqual(stats.repos.map((r: { id: string }) => r.id), ['alice/base']);
+      const listed = await json(await api(`${b.url}/api/models?search=base`));
+      const entry = listed.find((m: { id: string }) => m.id === 'alice/base');
+      assert.equal(entry?.mirrored, true);
+      assert.equal((await json(await api(`${b.url}/api/models?search=nomatch`))).length, 0);
+      const page = await api(`${b.url}/mirror`, b.tokens.bob);
+      assert.equal(page.status, 200);
+      const text = await page.text();
+      assert.match(text, /id="mirrored-repos"[\s\S]*mirrored[\s\S]*alice\/base/);
+      assert.match(text, /File hit rate<\/th><td id="mirror-file-hits">\d+\.\d%/);
+    });
+
     test('git and git-lfs clone an upstream repo through the mirror, byte for byte', async () => {
       const work = await mkdtemp(path.join(os.tmpdir(), 'orchard-mirror-git-'));
       const env = { PATH: process.env.PATH, HOME: work, GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0' };

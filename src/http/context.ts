@@ -1,3 +1,4 @@
+import type { MirrorCache } from '../mirror/cache-service.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ANONYMOUS, type Actor } from '../auth/actor.js';
 import { authenticateSession, csrfTokenMatches, SESSION_COOKIE, type SessionInfo } from '../auth/sessions.js';
@@ -27,6 +28,8 @@ export class Ctx {
   clientIp: string | undefined;
   /** The hub's rate limits, for routes that count their own attempts: `ctx.rateLimits?.check(ctx, 'login', name)`. */
   rateLimits: RateLimits | undefined;
+  /** The pull-through cache, when this hub mirrors another (docs/mirror.md). */
+  mirror: MirrorCache | undefined;
 
   constructor(
     readonly req: IncomingMessage,

@@ -1,11 +1,13 @@
 import { Readable } from 'node:stream';
 import { HubError } from '../core/errors.js';
-import type { RepoRef } from '../core/repo-id.js';
+import { REPO_TYPES, type RepoRef, type RepoType } from '../core/repo-id.js';
 import type { MirrorCache } from '../mirror/cache-service.js';
 import { readPathsInfoBody } from './api/repo-read.js';
 import type { Ctx } from './context.js';
 import { sendJson } from './respond.js';
 import { serveFile } from './serve-file.js';
+import { pageContext, sendHtml } from './ui.js';
+import { mirrorPage } from '../ui/pages/mirror.js';
 
 /** Marks an answer as coming from the pull-through cache; clients ignore fields they do not know. */
 const MIRRORED = { mirrored: true };
@@ -52,4 +54,37 @@ export async function mirrorResolveRoute(ctx: Ctx, mirror: MirrorCache, ref: Rep
     },
     openReader: () => mirror.openFile(ref, commit, filePath, file),
   });
+}
+
+function requireMirror(ctx: Ctx): MirrorCache {
+  if (!ctx.mirror) throw new HubError('NotFound', 'This hub mirrors no upstream hub');
+  return ctx.mirror;
+}
+
+/** `GET /api/mirror`: cache usage and hit rates, for signed-in users (it names the upstream). */
+export async function mirrorStatsRoute(ctx: Ctx): Promise<void> {
+  const mirror = requireMirror(ctx);
+  if ((await ctx.actor()).kind === 'anonymous') throw new HubError('Unauthorized', 'Sign in to see the mirror');
+  sendJson(ctx, 200, { ...(await mirror.stats()), repos: await allCachedRepos(mirror) });
+}
+
+/** `/mirror`: the same as a page. */
+export async function mirrorPageRoute(ctx: Ctx): Promise<void> {
+  ctx.errorFlavor = 'html';
+  const mirror = requireMirror(ctx);
+  const page = await pageContext(ctx);
+  if (page.actor.kind === 'anonymous') throw new HubError('Unauthorized', 'Sign in to see the mirror');
+  sendHtml(ctx, 200, mirrorPage(page, await mirror.stats(), await allCachedRepos(mirror)));
+}
+
+async function allCachedRepos(mirror: MirrorCache): Promise<{ type: RepoType; id: string; lastAccess: string }[]> {
+  const out = [];
+  for (const type of REPO_TYPES) out.push(...(await mirror.cachedRepos(type, { limit: 200 })).map((r) => ({ type, ...r })));
+  return out;
+}
+
+/** Listing entries (`GET /api/models?search=…`) for cached upstream repos, marked as mirrored. */
+export async function mirroredListing(mirror: MirrorCache, type: RepoType, search: string | undefined, author: string | undefined): Promise<Record<string, unknown>[]> {
+  const repos = await mirror.cachedRepos(type, { search, author, limit: 100 });
+  return repos.map((r) => ({ id: r.id, ...(type === 'model' ? { modelId: r.id } : {}), author: r.id.split('/')[0], private: false, ...MIRRORED }));
 }

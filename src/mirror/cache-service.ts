@@ -22,6 +22,14 @@ export interface MirroredFile {
   size: number;
 }
 
+export interface MirrorStats {
+  upstream: string;
+  offline: boolean;
+  usage: { bytes: number; objects: number; maxBytes: number; repos: number };
+  files: { hits: number; misses: number; hitRate: number | null; bytesFromCache: number; bytesFromUpstream: number; transfers: number; refused: number; evicted: number };
+  metadata: { hits: number; misses: number; hitRate: number | null; staleServed: number };
+}
+
 export interface MetaCounters {
   metadataHits: number;
   metadataMisses: number;
@@ -357,6 +365,40 @@ export class MirrorCache {
       .values({ repo_key: key, commit_sha: commit, path: filePath, kind: file.kind, oid: file.oid, size: file.size })
       .onConflict((oc) => oc.columns(['repo_key', 'commit_sha', 'path']).doNothing())
       .execute();
+  }
+
+  /** What the cache holds and how often it answered without upstream (this process, since it started). */
+  async stats(): Promise<MirrorStats> {
+    const used = await this.objects.usedBytes();
+    const repos = await this.db.selectFrom('mirror_repos').select(({ fn }) => fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const o = this.objects.counters;
+    const m = this.counters;
+    const rate = (hits: number, misses: number): number | null => (hits + misses === 0 ? null : hits / (hits + misses));
+    return {
+      upstream: this.upstream.opts.url,
+      offline: this.upstream.offline,
+      usage: { bytes: used.bytes, objects: used.objects, maxBytes: this.objects.maxBytes, repos: Number(repos.n) },
+      files: { hits: o.objectHits, misses: o.objectMisses, hitRate: rate(o.objectHits, o.objectMisses), bytesFromCache: o.bytesFromCache, bytesFromUpstream: o.bytesFromUpstream, transfers: o.upstreamTransfers, refused: o.refusedObjects, evicted: o.evictedObjects },
+      metadata: { hits: m.metadataHits, misses: m.metadataMisses, hitRate: rate(m.metadataHits, m.metadataMisses), staleServed: m.staleServed },
+    };
+  }
+
+  /**
+   * Cached upstream repos of a type, most recently used first, for listings
+   * and search: those the mirror would serve (allowed, public unless allowed).
+   */
+  async cachedRepos(type: RepoRef['type'], opts: { search?: string; author?: string; limit: number }): Promise<{ id: string; lastAccess: string }[]> {
+    let q = this.db.selectFrom('mirror_repos').select(['name', 'type', 'last_access', 'private', 'gated']).where('type', '=', type);
+    if (opts.search) q = q.where('key', 'like', `%${opts.search.toLowerCase().replace(/[%_\\]/g, '')}%`);
+    if (opts.author) q = q.where('key', 'like', `${type}:${opts.author.toLowerCase().replace(/[%_\\]/g, '')}/%`);
+    const rows = await q.orderBy('last_access', 'desc').limit(opts.limit).execute();
+    return rows
+      .filter((r) => this.settings.servePrivate || (!r.private && r.gated === 'false'))
+      .filter((r) => {
+        const [namespace, name] = r.name.split('/');
+        return namespace !== undefined && name !== undefined && this.allows({ type, namespace, name });
+      })
+      .map((r) => ({ id: r.name, lastAccess: r.last_access }));
   }
 
   /** `/{P}{ns}/{name}` on upstream. */

@@ -77,6 +77,10 @@ export class ObjectCache {
     private readonly opts: ObjectCacheOptions,
   ) {}
 
+  get maxBytes(): number {
+    return this.opts.maxBytes;
+  }
+
   get stallMs(): number {
     return this.opts.stallMs;
   }

@@ -4,6 +4,7 @@ import { listRepos, tagsOf } from '../../services/listing.js';
 import { listFiles } from '../../services/tree-index.js';
 import { parseCardMetadata } from '../../services/card.js';
 import { readJsonObject } from '../body.js';
+import { mirroredListing } from '../mirror.js';
 import type { Ctx } from '../context.js';
 import { applyExpand, repoInfo } from '../presenters.js';
 import { decodeCursor, encodeCursor, nextLink, pageSize, sendJson } from '../respond.js';
@@ -99,6 +100,8 @@ export async function listReposRoute(ctx: Ctx, type: RepoType): Promise<void> {
   }
   const headers: Record<string, string> = {};
   if (hasMore) headers.Link = nextLink(ctx, encodeCursor(offset + limit));
+  // Cached upstream repos come after every local one, marked as mirrored (docs/mirror.md).
+  else if (ctx.mirror && filter.length === 0) out.push(...(await mirroredListing(ctx.mirror, type, ctx.list('search')[0], q.get('author') ?? undefined)));
   sendJson(ctx, 200, out, headers);
 }
 
