@@ -9,8 +9,10 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { api, commitVia, createRepoVia, headOf, lfsOp, seedUsers, spawnHub, startTestHub, uploadLfs, type SpawnedHub, type TestHub, type Tokens } from './helpers/hub.js';
+import { api, commitVia, createRepoVia, expectError, headOf, lfsOp, seedUsers, spawnHub, startTestHub, uploadLfs, type SpawnedHub, type TestHub, type Tokens } from './helpers/hub.js';
 import { waitUntil } from './helpers/webhook-receiver.js';
+import { loadConfig } from '../src/config/config.js';
+import { startHub } from '../src/main.js';
 import { UpstreamProxy } from './helpers/upstream-proxy.js';
 
 const MiB = 1024 * 1024;
@@ -140,5 +142,37 @@ describe('pull-through cache: size cap', () => {
     assert.ok(now.includes(sha(3)));
     const used = now.length * 16 * MiB;
     assert.ok(used <= 40 * MiB, `under the cap (${used})`);
+  });
+});
+
+describe('pull-through cache: --offline', () => {
+  test('a mirror restarted offline on the same data folder serves its cache and never calls upstream', async () => {
+    const a = await startTestHub();
+    const proxy = new UpstreamProxy(a.url);
+    await proxy.start();
+    const b = await startTestHub({ env: { ORCHARD_UPSTREAM_URL: proxy.url } });
+    let offline: Awaited<ReturnType<typeof startHub>> | undefined;
+    try {
+      assert.equal((await createRepoVia(a, a.tokens.alice, 'm')).status, 200);
+      const content = randomBytes(MiB + 3);
+      assert.equal((await commitVia(a, a.tokens.alice, 'alice/m', [lfsOp('w.bin', await uploadLfs(a, a.tokens.alice, 'alice/m', content))])).status, 200);
+      const online = await drain(await api(`${b.url}/alice/m/resolve/main/w.bin`));
+      assert.equal(online.sha, createHash('sha256').update(content).digest('hex'));
+      await b.running.close();
+      const asked = proxy.log.length;
+      offline = await startHub(loadConfig({ port: '0', data: b.dataDir, upstream: proxy.url, offline: 'true' }, {}));
+      const again = await drain(await api(`${offline.url}/alice/m/resolve/main/w.bin`));
+      assert.equal(again.sha, online.sha);
+      const info = await api(`${offline.url}/api/models/alice/m`);
+      assert.equal(info.status, 200);
+      await expectError(await api(`${offline.url}/alice/m/resolve/main/other.bin`), 504, 'UpstreamUnavailable');
+      await expectError(await api(`${offline.url}/api/models/alice/unknown`), 504, 'UpstreamUnavailable');
+      assert.equal(proxy.log.length, asked, 'offline: not one request upstream');
+    } finally {
+      await offline?.close();
+      await rm(b.dataDir, { recursive: true, force: true });
+      await proxy.close();
+      await a.close();
+    }
   });
 });
