@@ -6,7 +6,7 @@ import { splitRevisionAndPath } from '../core/revision.js';
 import type { Hub } from '../services/hub.js';
 import { findRenamed, getRepo, localNameTaken } from '../services/repos.js';
 import type { MirrorCache } from '../mirror/cache-service.js';
-import { mirrorPathsInfoRoute, mirrorRepoInfoRoute, mirrorResolveRoute, mirrorTreeRoute } from './mirror.js';
+import { mirrorPageRoute, mirrorPathsInfoRoute, mirrorRepoInfoRoute, mirrorRepoPageRoute, mirrorResolveRoute, mirrorStatsRoute, mirrorTreeRoute } from './mirror.js';
 import { mirrorGitRoute, mirrorLfsRoute } from './mirror-git.js';
 import { refusedPullRequestPushes } from '../services/pull-requests.js';
 import { repoHasLfsObject } from '../services/tree-index.js';
@@ -89,6 +89,7 @@ export function createApp(opts: AppOptions): (req: IncomingMessage, res: ServerR
     const ctx = new Ctx(req, res, hub, baseUrlFor(req, opts), requestId);
     ctx.clientIp = clientAddress(req, opts.trustProxy);
     ctx.rateLimits = opts.rateLimits;
+    ctx.mirror = opts.mirror;
     res.setHeader('X-Request-Id', requestId);
     res.setHeader('Access-Control-Allow-Origin', '*');
     res.setHeader('Access-Control-Expose-Headers', EXPOSED_HEADERS);
@@ -125,6 +126,7 @@ async function dispatch(ctx: Ctx, opts: AppOptions): Promise<void> {
     sendJson(ctx, 200, { status: 'ok', name: 'orchard' });
     return;
   }
+  if (segs[0] === 'mirror' && segs.length === 1) return methodIs(ctx, 'GET', 'HEAD'), mirrorPageRoute(ctx);
   if (segs[0] === 'static') return methodIs(ctx, 'GET', 'HEAD'), staticRoute(ctx, segs.slice(1).map(decodeSegment));
   if (segs[0] === 'leaderboards' && segs.length <= 3) return methodIs(ctx, 'GET', 'HEAD'), leaderboardsPageRoute(ctx, segs.slice(1).map(decodeSegment));
   if (segs[0] === 'arena' && segs.length <= 4) return methodIs(ctx, 'GET', 'HEAD'), arenaPageRoute(ctx, segs.slice(1).map(decodeSegment));
@@ -162,6 +164,7 @@ function mirroredPath(ctx: Ctx, ref: RepoRef, dotGit: boolean, rest: string[], m
   const restPath = rest.map(decodeSegment).join('/');
   if (restPath.startsWith('info/lfs/')) return () => mirrorLfsRoute(ctx, mirror, ref, restPath.slice('info/lfs/'.length), ctx.baseUrl + mirror.repoPath(ref));
   if (restPath === 'info/refs' || restPath === 'git-upload-pack' || restPath === 'git-receive-pack') return () => mirrorGitRoute(ctx, mirror, ref, restPath);
+  if (!dotGit && action === undefined && (ctx.method === 'GET' || ctx.method === 'HEAD')) return () => mirrorRepoPageRoute(ctx, mirror, ref);
   if (dotGit || (action !== 'resolve' && action !== 'raw') || rest.length < 3) return undefined;
   return () => mirrorResolveRoute(ctx, mirror, ref, decodeSegment(rest[1]!), rest.slice(2).map(decodeSegment).join('/'), action === 'raw');
 }
@@ -218,6 +221,7 @@ async function api(ctx: Ctx, segs: string[], opts: AppOptions): Promise<void> {
   if (segs.length === 1 && (first === 'login' || first === 'logout' || first === 'session' || first === 'signup')) return accountRoute(ctx, first);
   if (first === 'settings' && second === 'password' && segs.length === 2) return changePasswordRoute(ctx);
   if (first === 'settings' && second === 'webhooks') return webhooksApiRoute(ctx, segs.slice(2).map(decodeSegment));
+  if (first === 'mirror' && segs.length === 1) return methodIs(ctx, 'GET'), mirrorStatsRoute(ctx);
   if (first === 'collections') return collectionsApiRoute(ctx, segs.slice(1).map(decodeSegment));
   if (first === 'leaderboards') return leaderboardsApiRoute(ctx, segs.slice(1).map(decodeSegment));
   if (first === 'arena') return arenaApiRoute(ctx, segs.slice(1).map(decodeSegment));

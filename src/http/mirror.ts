@@ -7,7 +7,8 @@ import type { Ctx } from './context.js';
 import { sendJson } from './respond.js';
 import { serveFile } from './serve-file.js';
 import { pageContext, sendHtml } from './ui.js';
-import { mirrorPage } from '../ui/pages/mirror.js';
+import { mirrorPage, mirroredRepoPage } from '../ui/pages/mirror.js';
+import { cardBody, renderMarkdownCached } from '../ui/markdown.js';
 
 /** Marks an answer as coming from the pull-through cache; clients ignore fields they do not know. */
 const MIRRORED = { mirrored: true };
@@ -87,4 +88,41 @@ async function allCachedRepos(mirror: MirrorCache): Promise<{ type: RepoType; id
 export async function mirroredListing(mirror: MirrorCache, type: RepoType, search: string | undefined, author: string | undefined): Promise<Record<string, unknown>[]> {
   const repos = await mirror.cachedRepos(type, { search, author, limit: 100 });
   return repos.map((r) => ({ id: r.id, ...(type === 'model' ? { modelId: r.id } : {}), author: r.id.split('/')[0], private: false, ...MIRRORED }));
+}
+
+/** Largest README read for a mirrored repo's page. */
+const MAX_CARD_BYTES = 1024 * 1024;
+
+/** `GET /{P}{repo}` for an upstream repo: its card and files, marked as mirrored. */
+export async function mirrorRepoPageRoute(ctx: Ctx, mirror: MirrorCache, ref: RepoRef): Promise<void> {
+  ctx.errorFlavor = 'html';
+  const page = await pageContext(ctx);
+  const { commit, entries } = await mirror.tree(ref, 'HEAD', '', new URLSearchParams());
+  let card: string | undefined;
+  const readme = (entries as { type?: string; path?: string; size?: number }[]).find((e) => e.type === 'file' && e.path === 'README.md');
+  if (readme && (readme.size ?? 0) <= MAX_CARD_BYTES) {
+    const { file } = await mirror.file(ref, commit, 'README.md');
+    const reader = await mirror.openFile(ref, commit, 'README.md', file);
+    try {
+      const buf = Buffer.alloc(file.size);
+      for (let pos = 0; pos < file.size; ) {
+        const n = await reader.read(buf.subarray(pos), file.size - pos, pos);
+        if (n === 0) break;
+        pos += n;
+      }
+      const base = ctx.baseUrl + mirror.repoPath(ref);
+      card = renderMarkdownCached(cardBody(buf.toString('utf8')), { fileBase: `${base}/resolve/${commit}` });
+    } finally {
+      await reader.close();
+    }
+  }
+  sendHtml(ctx, 200, mirroredRepoPage(page, {
+    type: ref.type,
+    id: `${ref.namespace}/${ref.name}`,
+    commit,
+    upstream: mirror.upstream.opts.url,
+    card,
+    entries: entries as { type: string; path: string; size?: number }[],
+    base: mirror.repoPath(ref),
+  }));
 }

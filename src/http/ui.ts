@@ -85,7 +85,9 @@ export async function topPageRoute(ctx: Ctx, first: string): Promise<void> {
   const page = await pageContext(ctx);
   if (first === '') return sendHtml(ctx, 200, await homePage(ctx.hub, page));
   const type: RepoType = first === 'models' ? 'model' : first === 'datasets' ? 'dataset' : 'space';
-  return sendHtml(ctx, 200, await searchPage(ctx.hub, page, type, readSearchQuery(ctx.url.searchParams, type)));
+  const q = readSearchQuery(ctx.url.searchParams, type);
+  const mirrored = ctx.mirror && q.filters.length === 0 ? await ctx.mirror.cachedRepos(type, { search: q.search || undefined, author: q.author || undefined, limit: 50 }) : [];
+  return sendHtml(ctx, 200, await searchPage(ctx.hub, page, type, q, mirrored));
 }
 
 /** `/{namespace}`: a user's or an org's repos. */

@@ -1,7 +1,7 @@
-import { type RepoType, typePlural } from '../../core/repo-id.js';
+import { type RepoType, typePlural, typePrefix } from '../../core/repo-id.js';
 import type { Hub } from '../../services/hub.js';
 import { listRepos, tagsOf } from '../../services/listing.js';
-import { html } from '../html.js';
+import { html, timeAgo } from '../html.js';
 import { layout, type PageContext } from '../layout.js';
 import { repoCards, typeLabel } from './repo-list.js';
 
@@ -22,7 +22,11 @@ export interface SearchQuery {
  * plain GET form, so that it works without JavaScript and every result page
  * has a URL.
  */
-export async function searchPage(hub: Hub, page: PageContext, type: RepoType, q: SearchQuery): Promise<string> {
+/**
+ * The search page. `mirrored` lists cached repos of an upstream hub that match
+ * (docs/mirror.md), shown after the local ones and marked as mirrored.
+ */
+export async function searchPage(hub: Hub, page: PageContext, type: RepoType, q: SearchQuery, mirrored: { id: string; lastAccess: string }[] = []): Promise<string> {
   const { rows, hasMore } = await listRepos(hub, page.actor, {
     type, search: q.search ? [q.search] : [], author: q.author || undefined, filter: q.filters, sort: q.sort || 'downloads',
     ascending: false, offset: (q.page - 1) * PAGE, limit: PAGE,
@@ -54,7 +58,12 @@ export async function searchPage(hub: Hub, page: PageContext, type: RepoType, q:
     <section>
       <h1>${typeLabel(type)}${q.search ? html` matching “${q.search}”` : ''}</h1>
       ${q.filters.length ? html`<p>${q.filters.map((f) => html`<a class="pill" href="${link({ filters: q.filters.filter((x) => x !== f), page: 1 })}" title="Remove this filter">${f} ✕</a>`)}</p>` : ''}
-      ${repoCards(rows, tags, 'No repositories match. Try fewer filters.')}
+      ${repoCards(rows, tags, mirrored.length ? 'No local repositories match.' : 'No repositories match. Try fewer filters.')}
+      ${!hasMore && mirrored.length
+        ? html`<h2 id="mirrored">Mirrored from upstream</h2><ul class="repo-list">${mirrored.map(
+            (m) => html`<li><span class="pill mirrored">mirrored</span> <a href="/${typePrefix(type)}${m.id}">${m.id}</a> <span class="muted">used ${timeAgo(m.lastAccess)}</span></li>`,
+          )}</ul>`
+        : ''}
       <nav class="small" aria-label="Pages" style="margin-top:12px">
         ${q.page > 1 ? html`<a href="${link({ page: q.page - 1 })}">← Previous</a> ` : ''}
         <span class="muted">Page ${String(q.page)}</span>
