@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -144,7 +145,7 @@ for (const dialect of testDialects()) {
       }
     });
 
-    test('an interrupted transfer resumes from what was cached', async () => {
+    test('an interrupted transfer resumes from what was cached, also after its process died', async () => {
       const content = randomBytes(6 * 1024 * 1024);
       const oid = (await uploadLfs(a, a.tokens.alice, 'alice/base', content)).oid;
       assert.equal((await commitVia(a, a.tokens.alice, 'alice/base', [lfsOp('cut.bin', { oid, size: content.length })])).status, 200);
@@ -155,7 +156,14 @@ for (const dialect of testDialects()) {
       const first = await readAll(firstRes);
       assert.ok(first.error !== undefined || first.bytes.length < content.length, 'the client sees the cut');
       proxy.cutAfter = undefined;
+      // As if the process that fetched it had crashed: the partial file now belongs to a dead process.
+      const dir = path.join(b.dataDir, 'mirror-cache', 'partial');
+      const mine = `sha256-${oid}.${process.pid}`;
+      assert.ok((await readdir(dir)).includes(mine));
+      const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+      await rename(path.join(dir, mine), path.join(dir, `sha256-${oid}.${dead}`));
       const second = await readAll(await api(`${b.url}/alice/base/resolve/${commit}/cut.bin`));
+      assert.ok(!(await readdir(dir)).some((f) => f.startsWith(`sha256-${oid}.`)), 'adopted, completed, moved into the cache');
       assert.equal(sha256(second.bytes), oid);
       const asks = proxy.log.filter((r) => /\/cut\.bin$/.test(r.path) && r.method === 'GET');
       assert.equal(asks.length, 2);

@@ -63,7 +63,8 @@ describe('pull-through cache: upstream killed mid-transfer', () => {
     assert.equal((await commitVia(a, tokens.alice, 'alice/huge', [lfsOp('model.safetensors', { oid, size: content.length })])).status, 200);
     const commit = await headOf(a, tokens.alice, 'alice/huge');
     const url = `${b.url}/alice/huge/resolve/${commit}/model.safetensors`;
-    const partial = path.join(b.dataDir, 'mirror-cache', 'partial', `sha256-${oid}`);
+    // B's own partial file of the object (named by object and process).
+    const partial = path.join(b.dataDir, 'mirror-cache', 'partial', `sha256-${oid}.${process.pid}`);
 
     // A slow link, so that the kill lands in the middle.
     proxy.throttle = 48 * MiB;

@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { HubError } from '../core/errors.js';
 import type { Db } from '../db/database.js';
@@ -94,20 +94,46 @@ export class ObjectCache {
     return path.join(this.dir, 'objects', name.slice(0, name.indexOf('-') + 3), name);
   }
 
+  /**
+   * This process's partial file of an object. Per process, so that two
+   * processes sharing the data folder never write one file at once (each then
+   * fetches the object itself; both verify, and the second rename replaces
+   * equal bytes with equal bytes).
+   */
   partialPath(name: string): string {
-    return path.join(this.dir, 'partial', name);
+    return path.join(this.dir, 'partial', `${name}.${process.pid}`);
+  }
+
+  /**
+   * Takes over the largest partial file of `name` left by a process that is
+   * gone (a crash, a restart), so that its bytes are resumed rather than
+   * fetched again; drops the other leftovers. Partial files of live processes
+   * are left alone. (Process ids are per host: the cache folder is too.)
+   */
+  async adoptPartial(name: string): Promise<void> {
+    const own = this.partialPath(name);
+    if (await stat(own).catch(() => undefined)) return;
+    const dir = path.join(this.dir, 'partial');
+    const left: { file: string; size: number }[] = [];
+    for (const f of await readdir(dir)) {
+      if (!f.startsWith(`${name}.`)) continue;
+      const pid = Number(f.slice(name.length + 1));
+      if (!Number.isSafeInteger(pid) || pid === process.pid || alive(pid)) continue;
+      const s = await stat(path.join(dir, f)).catch(() => undefined);
+      if (s) left.push({ file: path.join(dir, f), size: s.size });
+    }
+    left.sort((x, y) => y.size - x.size);
+    for (const [i, l] of left.entries()) {
+      // Another process may adopt the same file at the same moment: the rename decides.
+      if (i === 0) await rename(l.file, own).catch(() => undefined);
+      else await rm(l.file, { force: true });
+    }
   }
 
   /** True when the whole object is cached. */
   async has(key: ObjectKey): Promise<boolean> {
     const s = await stat(this.objectPath(objectName(key))).catch(() => undefined);
     return s !== undefined && s.size === key.size;
-  }
-
-  /** Bytes already held of an object that is not complete (a partial transfer), for stats and tests. */
-  async partialBytes(key: ObjectKey): Promise<number> {
-    const s = await stat(this.partialPath(objectName(key))).catch(() => undefined);
-    return s?.size ?? 0;
   }
 
   /**
@@ -217,6 +243,15 @@ class FileReader implements BlobReader {
   }
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 function startHash(key: ObjectKey): Hash {
   const h = createHash(key.algo === 'sha256' ? 'sha256' : 'sha1');
   if (key.algo === 'git') h.update(`blob ${key.size}\0`);
@@ -271,6 +306,7 @@ class Fill {
   async run(): Promise<void> {
     let fd: FileHandle | undefined;
     try {
+      await this.cache.adoptPartial(this.name);
       fd = await open(this.partial, constants.O_RDWR | constants.O_CREAT);
       let have = (await fd.stat()).size;
       if (have > this.key.size) {
