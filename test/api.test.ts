@@ -391,6 +391,23 @@ for (const dialect of testDialects()) {
       assert.deepEqual(datasets, []);
     });
 
+    test('search is a case-insensitive substring of the id, kept right through renames and deletes', async () => {
+      for (const n of ['Searchable_One', 'searchable.two', 'other-three']) assert.equal((await createRepoVia(hub, t.alice, n)).status, 200);
+      const ids = async (q: string): Promise<string[]> => (await json(await api(`${hub.url}/api/models?search=${encodeURIComponent(q)}`))).map((r: any) => r.id).sort();
+      assert.deepEqual(await ids('SEARCHABLE'), ['alice/Searchable_One', 'alice/searchable.two']);
+      assert.deepEqual(await ids('able_o'), ['alice/Searchable_One']);
+      assert.deepEqual(await ids('e_'), ['alice/Searchable_One'], 'short terms and _ match literally');
+      assert.deepEqual(await ids('alice/searchable.'), ['alice/searchable.two']);
+      assert.deepEqual(await ids('"x'), []);
+      const move = await api(`${hub.url}/api/repos/move`, t.alice, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ fromRepo: 'alice/other-three', toRepo: 'alice/renamed-searchable', type: 'model' }) });
+      assert.equal(move.status, 200, await move.clone().text());
+      assert.deepEqual(await ids('other-three'), []);
+      assert.deepEqual(await ids('renamed-search'), ['alice/renamed-searchable']);
+      const del = await api(`${hub.url}/api/repos/delete`, t.alice, { method: 'DELETE', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'searchable.two', organization: 'alice', type: 'model' }) });
+      assert.equal(del.status, 200);
+      assert.deepEqual(await ids('searchable'), ['alice/Searchable_One', 'alice/renamed-searchable']);
+    });
+
     test('a private repo is invisible, through every door, to anyone without access', async () => {
       await createRepoVia(hub, t.alice, 'secret', { private: true });
       const c = await json(await commitVia(hub, t.alice, 'alice/secret', [fileOp('w.txt', 'secret bytes')]));

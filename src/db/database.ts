@@ -17,6 +17,7 @@ import * as m0011 from './migrations/0011-feedback.js';
 import * as m0012 from './migrations/0012-leaderboards.js';
 import * as m0013 from './migrations/0013-arena.js';
 import * as m0015 from './migrations/0015-mirror-cache.js';
+import * as m0017 from './migrations/0017-sqlite-search.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -44,6 +45,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0012-leaderboards': m0012,
   '0013-arena': m0013,
   '0015-mirror-cache': m0015,
+  '0017-sqlite-search': m0017,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

@@ -53,7 +53,14 @@ export async function listRepos(hub: Hub, actor: Actor, q: ListQuery): Promise<{
     query = query.where((eb) => (namespaces.length ? eb.or([eb('private', '=', 0), eb(sql`lower(namespace)`, 'in', namespaces)]) : eb('private', '=', 0)));
   }
   for (const s of q.search) {
-    if (s) query = query.where(sql<boolean>`full_name_lc like ${`%${escapeLike(s.toLowerCase())}%`} escape '\\'`);
+    if (!s) continue;
+    // SQLite: its trigram index (migration 0017) finds the candidates of a 3+ character search; the
+    // LIKE keeps the exact meaning. PostgreSQL's planner uses its trigram index for the LIKE itself.
+    if (hub.dialect === 'sqlite' && [...s].length >= 3) {
+      const phrase = `"${s.toLowerCase().replace(/"/g, '""')}"`;
+      query = query.where('id', 'in', sql<string>`(select repo_id from repos_name_fts where repos_name_fts match ${phrase})`);
+    }
+    query = query.where(sql<boolean>`full_name_lc like ${`%${escapeLike(s.toLowerCase())}%`} escape '\\'`);
   }
   if (q.author) query = query.where(sql`lower(namespace)`, '=', q.author.toLowerCase());
   const tags = [...new Set(q.filter.filter(Boolean))];
