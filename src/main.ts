@@ -9,6 +9,7 @@ import type { Config } from './config/config.js';
 import { openDatabase, type OpenedDb } from './db/database.js';
 import { createApp } from './http/app.js';
 import { RateLimits } from './http/rate-limit.js';
+import { DatabaseRateLimitStore } from './http/rate-limit-db.js';
 import type { Hub } from './services/hub.js';
 import { HubEvents } from './services/events.js';
 import { syncPending } from './services/indexer.js';
@@ -49,15 +50,16 @@ async function installHooks(dataDir: string): Promise<string> {
   return hooksDir;
 }
 
-/** The limiter: in memory, so per process (see `RateLimitStore`). */
-function rateLimitsFor(config: Config): RateLimits {
-  return new RateLimits({
+/** The limiter: its buckets in the database (shared by every process) or in memory (this process only). */
+function rateLimitsFor(config: Config, opened: OpenedDb): RateLimits {
+  const settings = {
     perToken: config.rateLimitPerToken,
     perIp: config.rateLimitPerIp,
     windowSeconds: config.rateLimitWindowSeconds,
     loginAttempts: config.loginAttempts,
     loginWindowSeconds: config.loginWindowSeconds,
-  });
+  };
+  return config.rateLimitStore === 'database' ? new RateLimits(settings, new DatabaseRateLimitStore(opened.db, opened.dialect)) : new RateLimits(settings);
 }
 
 /**
@@ -109,7 +111,7 @@ export async function startHub(config: Config): Promise<RunningHub> {
   const mirror = config.mirror ? await createMirror(hub.db, config.dataDir, config.mirror) : undefined;
   const hooksDir = await installHooks(config.dataDir);
   const hook = { hooksDir, url: '', token: randomBytes(24).toString('hex') };
-  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, createApp({ hub, publicUrl: config.publicUrl, trustProxy: config.trustProxy, hook, rateLimits: rateLimitsFor(config), mirror }));
+  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, createApp({ hub, publicUrl: config.publicUrl, trustProxy: config.trustProxy, hook, rateLimits: rateLimitsFor(config, opened), mirror }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());

@@ -25,6 +25,8 @@ export interface Config {
   /** Requests per rate-limit window for each anonymous client address; 0 disables. */
   rateLimitPerIp: number;
   rateLimitWindowSeconds: number;
+  /** Where rate-limit buckets live: `database` (shared by every process) or `memory` (this process). */
+  rateLimitStore: 'memory' | 'database';
   /** Login attempts per login window for one address and user name; 0 disables. */
   loginAttempts: number;
   loginWindowSeconds: number;
@@ -81,6 +83,16 @@ export const DEFAULTS = {
   mirrorRevalidateSeconds: 300,
   mirrorUpstreamTimeoutMs: 15_000,
 } as const;
+
+/**
+ * Several processes share a PostgreSQL database, so their limits must be shared too: the database
+ * store is the default there. SQLite is one process: memory is enough and costs no write per request.
+ */
+function rateLimitStoreFrom(raw: string | undefined, databaseUrl: string | undefined, problems: string[]): 'memory' | 'database' {
+  if (raw === 'memory' || raw === 'database') return raw;
+  if (raw !== undefined && raw !== '') problems.push(`ORCHARD_RATE_LIMIT_STORE must be memory or database, got ${JSON.stringify(raw)}`);
+  return databaseUrl && /^postgres(ql)?:\/\//.test(databaseUrl) ? 'database' : 'memory';
+}
 
 function listFrom(raw: string | undefined): string[] {
   return (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean);
@@ -158,6 +170,7 @@ export function loadConfig(flags: Record<string, string | undefined>, env: NodeJ
     rateLimitPerToken: intFrom('ORCHARD_RATE_LIMIT_PER_TOKEN', env.ORCHARD_RATE_LIMIT_PER_TOKEN, DEFAULTS.rateLimitPerToken, problems, 0),
     rateLimitPerIp: intFrom('ORCHARD_RATE_LIMIT_PER_IP', env.ORCHARD_RATE_LIMIT_PER_IP, DEFAULTS.rateLimitPerIp, problems, 0),
     rateLimitWindowSeconds: intFrom('ORCHARD_RATE_LIMIT_WINDOW', env.ORCHARD_RATE_LIMIT_WINDOW, DEFAULTS.rateLimitWindowSeconds, problems, 1, 86_400),
+    rateLimitStore: rateLimitStoreFrom(env.ORCHARD_RATE_LIMIT_STORE, flags.database ?? env.ORCHARD_DATABASE_URL, problems),
     loginAttempts: intFrom('ORCHARD_LOGIN_ATTEMPTS', env.ORCHARD_LOGIN_ATTEMPTS, DEFAULTS.loginAttempts, problems, 0),
     loginWindowSeconds: intFrom('ORCHARD_LOGIN_WINDOW', env.ORCHARD_LOGIN_WINDOW, DEFAULTS.loginWindowSeconds, problems, 1, 86_400),
     webhooksAllowPrivateTargets: flags['webhooks-allow-private-targets'] !== undefined || /^(1|true)$/i.test(env.ORCHARD_WEBHOOKS_ALLOW_PRIVATE_TARGETS ?? ''),

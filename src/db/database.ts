@@ -18,6 +18,7 @@ import * as m0012 from './migrations/0012-leaderboards.js';
 import * as m0013 from './migrations/0013-arena.js';
 import * as m0015 from './migrations/0015-mirror-cache.js';
 import * as m0017 from './migrations/0017-sqlite-search.js';
+import * as m0018 from './migrations/0018-rate-buckets.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -46,6 +47,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0013-arena': m0013,
   '0015-mirror-cache': m0015,
   '0017-sqlite-search': m0017,
+  '0018-rate-buckets': m0018,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

@@ -5,6 +5,7 @@ import type { FeedbackTables } from './schema-feedback.js';
 import type { LeaderboardTables } from './schema-leaderboards.js';
 import type { ArenaTables } from './schema-arena.js';
 import type { MirrorCacheTables } from './schema-mirror-cache.js';
+import type { RateLimitTables } from './schema-rate-limits.js';
 import type { LineageTables } from './schema-lineage.js';
 import type { SocialTables } from './schema-social.js';
 import type { WebhookTables } from './schema-webhooks.js';
@@ -199,7 +200,7 @@ export interface SettingsTable {
   value: string;
 }
 
-export interface Database extends DiscussionTables, SocialTables, LineageTables, WebhookTables, EvalTables, FeedbackTables, LeaderboardTables, ArenaTables, MirrorCacheTables {
+export interface Database extends DiscussionTables, SocialTables, LineageTables, WebhookTables, EvalTables, FeedbackTables, LeaderboardTables, ArenaTables, MirrorCacheTables, RateLimitTables {
   users: UsersTable;
   tokens: TokensTable;
   repos: ReposTable;
