@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { processScratchDir } from './storage/process-files.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -8,6 +9,9 @@ import { UrlSigner } from './auth/signed-urls.js';
 import type { Config } from './config/config.js';
 import { openDatabase, type OpenedDb } from './db/database.js';
 import { createApp } from './http/app.js';
+import { Operations } from './http/ops.js';
+import { drainServer, type DrainOptions } from './http/shutdown.js';
+import { pendingWebhookDeliveries } from './services/queue-depth.js';
 import { RateLimits } from './http/rate-limit.js';
 import { DatabaseRateLimitStore } from './http/rate-limit-db.js';
 import type { Hub } from './services/hub.js';
@@ -18,14 +22,24 @@ import { settleDownloads } from './services/downloads.js';
 import { startWebhooks } from './services/webhooks.js';
 import { setArenaLiveOptions } from './services/arena-live.js';
 import { initialiseGit } from './services/repos.js';
-import { FsBlobStore } from './storage/fs-blob-store.js';
+import { createBlobStore } from './storage/create-blob-store.js';
 import { createMirror } from './mirror/create-mirror.js';
+import { startReplicationScheduler } from './mirror/replication-scheduler.js';
 
 export interface RunningHub {
   hub: Hub;
   server: Server;
   url: string;
+  /** Readiness, metrics and requests in flight (docs/operations.md). */
+  ops: Operations;
+  /** Stops at once, cutting requests in flight (tests use it). */
   close(): Promise<void>;
+  /**
+   * Graceful shutdown: readiness fails, new connections are refused, requests
+   * in flight get `graceMs` to finish, then workers stop and the database
+   * closes. Resolves with the number of requests that had to be cut.
+   */
+  shutdown(opts: DrainOptions): Promise<number>;
 }
 
 /** The signing secret lives in the database so that every process of one hub shares it. */
@@ -69,11 +83,10 @@ function rateLimitsFor(config: Config, opened: OpenedDb): RateLimits {
 export async function startHub(config: Config): Promise<RunningHub> {
   await mkdir(config.dataDir, { recursive: true });
   const opened = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
-  const tmpDir = path.join(config.dataDir, 'tmp');
-  await rm(tmpDir, { recursive: true, force: true });
-  await mkdir(tmpDir, { recursive: true });
-  const blobs = new FsBlobStore(path.join(config.dataDir, 'lfs'), { hashWorkers: config.uploadWorkers });
-  await blobs.init();
+  // Per process: several may share the data folder (docs/operations.md).
+  const tmpDir = await processScratchDir(path.join(config.dataDir, 'tmp'));
+  // The data folder's lfs/ by default, or an S3 bucket (docs/storage.md).
+  const blobs = await createBlobStore(config);
   const hub: Hub = {
     db: opened.db,
     dialect: opened.dialect,
@@ -111,7 +124,9 @@ export async function startHub(config: Config): Promise<RunningHub> {
   const mirror = config.mirror ? await createMirror(hub.db, config.dataDir, config.mirror) : undefined;
   const hooksDir = await installHooks(config.dataDir);
   const hook = { hooksDir, url: '', token: randomBytes(24).toString('hex') };
-  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, createApp({ hub, publicUrl: config.publicUrl, trustProxy: config.trustProxy, hook, rateLimits: rateLimitsFor(config, opened), mirror }));
+  const ops = new Operations({ hub, metricsToken: config.metricsToken, metricsPublic: config.metricsPublic });
+  ops.metrics.registerQueue('webhook_deliveries', () => pendingWebhookDeliveries(hub.db));
+  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, createApp({ hub, publicUrl: config.publicUrl, trustProxy: config.trustProxy, hook, rateLimits: rateLimitsFor(config, opened), mirror, ops }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -121,17 +136,29 @@ export async function startHub(config: Config): Promise<RunningHub> {
   hook.url = `http://${loopback.includes(':') ? `[${loopback}]` : loopback}:${port}/internal/hooks/lfs-check`;
   const url = config.publicUrl ?? `http://${loopback.includes(':') ? `[${loopback}]` : loopback}:${port}`;
   webhookBaseUrl = url;
+  const stopReplication = startReplicationScheduler(hub, { env: process.env });
+  const stopServices = async (): Promise<void> => {
+    await stopReplication();
+    await stopWebhooks();
+    // Download counts are written beside their responses: finish them before the database goes.
+    await settleDownloads(hub);
+    await opened.close();
+  };
   return {
     hub,
     server,
     url,
+    ops,
     async close() {
+      ops.beginShutdown();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await stopWebhooks();
-      // Download counts are written beside their responses: finish them before the database goes.
-      await settleDownloads(hub);
-      await opened.close();
+      await stopServices();
+    },
+    async shutdown(opts) {
+      const cut = await drainServer(server, ops, opts);
+      await stopServices();
+      return cut;
     },
   };
 }

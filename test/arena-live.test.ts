@@ -3,7 +3,7 @@
  * server on loopback: endpoints registered per model by the arena's admins
  * (key stored, never returned), the SSRF guard refusing loopback until
  * private targets are allowed, battles whose answers come from the endpoints,
- * and endpoints that fail or never answer.
+ * and endpoints that fail, redirect, cut the answer or never answer (502).
  */
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -18,7 +18,11 @@ interface Seen {
   body: { model: string; messages: { role: string; content: string }[] };
 }
 
-/** A small OpenAI-compatible server: answers `[remote-model] last message` (a slash in the name written as a colon, so that names in answers are not mistaken for a leak), fails for "broken", sends 300 KiB for "huge", never answers "hang". */
+/**
+ * A small OpenAI-compatible server: answers `[remote-model] last message` (a slash in the name written as a colon, so that
+ * names in answers are not mistaken for a leak), fails for "broken", sends 300 KiB for "huge", redirects "moved" to a path
+ * that would answer, cuts the connection mid-answer for "cut", never answers "hang".
+ */
 async function fakeOpenAi(): Promise<{ url: string; seen: Seen[]; close(): Promise<void> }> {
   const seen: Seen[] = [];
   const hanging: ServerResponse[] = [];
@@ -33,6 +37,16 @@ async function fakeOpenAi(): Promise<{ url: string; seen: Seen[]; close(): Promi
     }
     if (body.model === 'huge') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ choices: [{ message: { content: 'x'.repeat(300 * 1024) } }] }));
+      return;
+    }
+    if (body.model === 'moved') {
+      res.writeHead(307, { location: '/elsewhere/v1/chat/completions' }).end();
+      return;
+    }
+    if (body.model === 'cut') {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+      res.write('{"choices": [');
+      setImmediate(() => res.destroy());
       return;
     }
     if (body.model === 'hang') {
@@ -142,19 +156,31 @@ for (const dialect of testDialects()) {
       assert.equal(board.ratings[0].model, vote.a);
     });
 
-    test('an endpoint that fails or never answers: 422, nothing dealt', async () => {
+    test('an endpoint that fails, redirects, cuts its answer or never answers: 502, nothing dealt', async () => {
       assert.equal((await call(ep('?model=acme/two'), t.alice, 'DELETE')).status, 200);
       await expectError(await call(ep('?model=acme/two'), t.alice, 'DELETE'), 404);
       assert.equal((await call(ep(), t.alice, 'PUT', { model: 'acme/broken', baseUrl: llm.url, remoteModel: 'broken' })).status, 200);
-      const failed = await expectError(await call(`${ARENA}/battles`, t.alice, 'POST', {}), 422);
+      const dealtBefore = await json(await call(`${ARENA}/leaderboard`, undefined));
+      const failed = await expectError(await call(`${ARENA}/battles`, t.alice, 'POST', {}), 502, 'BadGateway');
       assert.match(failed.error, /HTTP 500/);
+      assert.ok(!failed.error.includes('acme/'), 'the error does not name the model');
       assert.equal((await call(ep('?model=acme/broken'), t.alice, 'DELETE')).status, 200);
       assert.equal((await call(ep(), t.alice, 'PUT', { model: 'acme/huge', baseUrl: llm.url, remoteModel: 'huge' })).status, 200);
-      assert.match((await expectError(await call(`${ARENA}/battles`, t.alice, 'POST', {}), 422)).error, /too large/);
+      assert.match((await expectError(await call(`${ARENA}/battles`, t.alice, 'POST', {}), 502)).error, /too large/);
       assert.equal((await call(ep('?model=acme/huge'), t.alice, 'DELETE')).status, 200);
+      // A redirect is an answer, never followed: it could lead past the target check.
+      assert.equal((await call(ep(), t.alice, 'PUT', { model: 'acme/moved', baseUrl: llm.url, remoteModel: 'moved' })).status, 200);
+      assert.match((await expectError(await call(`${ARENA}/battles`, t.alice, 'POST', {}), 502)).error, /HTTP 307/);
+      assert.ok(!llm.seen.some((c) => c.path.startsWith('/elsewhere')), 'the redirect was not followed');
+      assert.equal((await call(ep('?model=acme/moved'), t.alice, 'DELETE')).status, 200);
+      assert.equal((await call(ep(), t.alice, 'PUT', { model: 'acme/cut', baseUrl: llm.url, remoteModel: 'cut' })).status, 200);
+      assert.match((await expectError(await call(`${ARENA}/battles`, t.alice, 'POST', {}), 502)).error, /connection lost/);
+      assert.equal((await call(ep('?model=acme/cut'), t.alice, 'DELETE')).status, 200);
       assert.equal((await call(ep(), t.alice, 'PUT', { model: 'acme/hang', baseUrl: llm.url, remoteModel: 'hang' })).status, 200);
-      const timedOut = await expectError(await call(`${ARENA}/battles`, t.alice, 'POST', {}), 422);
+      const timedOut = await expectError(await call(`${ARENA}/battles`, t.alice, 'POST', {}), 502);
       assert.match(timedOut.error, /no answer within 1500 ms/);
+      // Nothing was dealt by the failed deals: the vote count is unchanged and no battle is open to vote on.
+      assert.equal((await json(await call(`${ARENA}/leaderboard`, undefined))).votes, dealtBefore.votes);
     });
   });
 }

@@ -233,7 +233,7 @@ describe('web UI: writing, in a real browser', () => {
     const uploads = await hub.running.hub.db.selectFrom('lfs_uploads').select('oid').where('oid', '=', oid).execute();
     assert.equal(uploads.length, 0);
     // Nor is its temp file left in the blob store.
-    const temp = path.join(hub.dataDir, 'lfs', 'tmp');
+    const temp = path.join(hub.dataDir, 'lfs', 'tmp', String(process.pid));
     for (let i = 0; i < 50 && (await readdir(temp)).length; i++) await new Promise((r) => setTimeout(r, 100));
     assert.deepEqual(await readdir(temp), []);
   });

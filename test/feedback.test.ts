@@ -223,7 +223,7 @@ for (const dialect of testDialects()) {
           prompt: [{ role: 'system', content: 'You are terse.' }, { role: 'user', content: 'How do I reach support?' }],
           chosen: [{ role: 'assistant', content: 'Call [PHONE] or open a ticket.' }],
           rejected: [{ role: 'assistant', content: 'Use the key [KEY]' }],
-          source: 'feedback', feedback_id: b.id, model: MODEL, model_revision: head,
+          source: 'feedback', feedback_id: b.id, battle_id: null, model: MODEL, model_revision: head, rejected_model: MODEL, rejected_model_revision: head,
         },
       ]);
       const prov = lines(await download('provenance/part-000000.jsonl'));
@@ -232,13 +232,15 @@ for (const dialect of testDialects()) {
       assert.ok(!Number.isNaN(Date.parse(exportedAt)));
       assert.deepEqual(prov, [
         {
-          feedback_id: a.id, source: 'feedback', model: MODEL, model_revision: head, submitted_at: a.createdAt, consent_at: a.consent.at,
-          exported_at: exportedAt, export_id: prov[0].export_id, sft: { file: 'data/sft/part-000000.jsonl', line: 0 }, preference: null,
+          feedback_id: a.id, battle_id: null, source: 'feedback', model: MODEL, model_revision: head, rejected_model: null, rejected_model_revision: null,
+          submitted_at: a.createdAt, consent_at: a.consent.at,
+          exported_at: exportedAt, export_id: prov[0].export_id, sft: { file: 'data/sft/part-000000.jsonl', line: 0 }, preference: null, battle: null,
         },
         {
-          feedback_id: b.id, source: 'feedback', model: MODEL, model_revision: head, submitted_at: b.createdAt, consent_at: b.consent.at,
+          feedback_id: b.id, battle_id: null, source: 'feedback', model: MODEL, model_revision: head, rejected_model: MODEL, rejected_model_revision: head,
+          submitted_at: b.createdAt, consent_at: b.consent.at,
           exported_at: exportedAt, export_id: prov[0].export_id, sft: { file: 'data/sft/part-000000.jsonl', line: 1 },
-          preference: { file: 'data/preference/part-000000.jsonl', line: 0 },
+          preference: { file: 'data/preference/part-000000.jsonl', line: 0 }, battle: null,
         },
       ]);
       const card = (await download('README.md'))!;

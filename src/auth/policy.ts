@@ -8,6 +8,8 @@ export interface RepoAccessInfo {
   namespace: string;
   name: string;
   private: boolean;
+  /** Set for a pull mirror (the source it copies): its content changes only through replication, so nobody writes to it. */
+  mirrorOf?: string | null;
 }
 
 export type RepoAction = 'read' | 'write' | 'admin';
@@ -59,6 +61,8 @@ export function tokenAllows(actor: Actor, permission: Permission, target: { name
  */
 export function can(actor: Actor, action: RepoAction, repo: RepoAccessInfo): boolean {
   if (action === 'read' && !repo.private) return true;
+  // A pull mirror is read-only for everyone; admin (settings, rename, delete) stays (docs/replication.md).
+  if (action === 'write' && repo.mirrorOf) return false;
   const role = roleIn(actor, repo.namespace);
   const needed: OrgRole = action === 'read' ? 'read' : action === 'write' ? 'write' : 'admin';
   if (!role || RANK[role] < RANK[needed]) return false;

@@ -5,7 +5,7 @@ import { type Db, openDatabase, type OpenedDb } from '../db/database.js';
 import type { CommandContext } from './command.js';
 import { COMMANDS } from './commands/index.js';
 
-const BOOLEAN_FLAGS = new Set(['offline', 'admin', 'write', 'help', 'trust-proxy', 'yes', 'remove', 'webhooks-allow-private-targets']);
+const BOOLEAN_FLAGS = new Set(['offline', 'metrics-public', 'admin', 'write', 'help', 'trust-proxy', 'yes', 'remove', 'webhooks-allow-private-targets']);
 
 function usage(): string {
   return `Usage: orchard <command> [options]\n\nCommands:\n${COMMANDS.map((c) => `  ${c.usage}`).join('\n')}\n`;
@@ -57,6 +57,7 @@ async function main(argv: string[]): Promise<number> {
     'webhooks-allow-private-targets': flags['webhooks-allow-private-targets'] ? 'true' : undefined,
     upstream: str('upstream'),
     offline: flags.offline ? 'true' : undefined,
+    'metrics-public': flags['metrics-public'] ? 'true' : undefined,
   });
   let opened: OpenedDb | undefined;
   const ctx: CommandContext = {

@@ -1,4 +1,6 @@
 import path from 'node:path';
+import { type LogFormat, type LogLevel, parseLogLevel } from '../core/log.js';
+import { type S3Config, s3ConfigFrom } from './s3-config.js';
 
 /** Every setting of the hub, with its default, in one typed place. */
 export interface Config {
@@ -39,6 +41,20 @@ export interface Config {
   webhookTimeoutMs: number;
   /** The pull-through cache (docs/mirror.md); undefined when this hub mirrors nothing. */
   mirror: MirrorConfig | undefined;
+  /** S3-compatible object storage for LFS objects (docs/storage.md); undefined keeps them in the data folder. */
+  s3: S3Config | undefined;
+  /** Least severe log level written (docs/operations.md); `off` writes nothing. */
+  logLevel: LogLevel;
+  /** One JSON object per line, or text for people. */
+  logFormat: LogFormat;
+  /** A bearer token that may read `/metrics` (Prometheus' credential); undefined for none. */
+  metricsToken: string | undefined;
+  /** `/metrics` for everyone (the operator keeps it off the public network). */
+  metricsPublic: boolean;
+  /** How long requests in flight may take to finish on SIGTERM/SIGINT before they are cut. */
+  shutdownGraceSeconds: number;
+  /** How long to keep accepting connections after readiness fails on SIGTERM/SIGINT (for load balancers that probe `/readyz`). */
+  shutdownDelaySeconds: number;
 }
 
 export interface MirrorConfig {
@@ -82,6 +98,10 @@ export const DEFAULTS = {
   webhookTimeoutMs: 10_000,
   mirrorRevalidateSeconds: 300,
   mirrorUpstreamTimeoutMs: 15_000,
+  logLevel: 'info',
+  logFormat: 'json',
+  shutdownGraceSeconds: 30,
+  shutdownDelaySeconds: 0,
 } as const;
 
 /**
@@ -135,6 +155,27 @@ function mirrorFrom(flags: Record<string, string | undefined>, env: NodeJS.Proce
   };
 }
 
+type OperationsConfig = Pick<Config, 'logLevel' | 'logFormat' | 'metricsToken' | 'metricsPublic' | 'shutdownGraceSeconds' | 'shutdownDelaySeconds'>;
+
+function operationsFrom(flags: Record<string, string | undefined>, env: NodeJS.ProcessEnv, problems: string[]): OperationsConfig {
+  const rawLevel = env.ORCHARD_LOG_LEVEL || DEFAULTS.logLevel;
+  const logLevel = parseLogLevel(rawLevel);
+  if (!logLevel) problems.push(`ORCHARD_LOG_LEVEL must be one of debug, info, warn, error, off, got ${JSON.stringify(rawLevel)}`);
+  const logFormat = (env.ORCHARD_LOG_FORMAT || DEFAULTS.logFormat).toLowerCase();
+  if (logFormat !== 'json' && logFormat !== 'text') problems.push(`ORCHARD_LOG_FORMAT must be json or text, got ${JSON.stringify(env.ORCHARD_LOG_FORMAT)}`);
+  const metricsToken = env.ORCHARD_METRICS_TOKEN || undefined;
+  // It is compared, never looked up, so length is all that stands against guessing.
+  if (metricsToken !== undefined && (metricsToken.length < 16 || !/^[\x21-\x7e]+$/.test(metricsToken))) problems.push('ORCHARD_METRICS_TOKEN must be at least 16 printable characters without spaces');
+  return {
+    logLevel: logLevel ?? DEFAULTS.logLevel,
+    logFormat: logFormat === 'text' ? 'text' : 'json',
+    metricsToken,
+    metricsPublic: flags['metrics-public'] !== undefined || /^(1|true)$/i.test(env.ORCHARD_METRICS_PUBLIC ?? ''),
+    shutdownGraceSeconds: intFrom('ORCHARD_SHUTDOWN_GRACE_SECONDS', env.ORCHARD_SHUTDOWN_GRACE_SECONDS, DEFAULTS.shutdownGraceSeconds, problems, 0, 86_400),
+    shutdownDelaySeconds: intFrom('ORCHARD_SHUTDOWN_DELAY_SECONDS', env.ORCHARD_SHUTDOWN_DELAY_SECONDS, DEFAULTS.shutdownDelaySeconds, problems, 0, 3600),
+  };
+}
+
 function intFrom(name: string, raw: string | undefined, fallback: number, problems: string[], min = 1, max = Number.MAX_SAFE_INTEGER): number {
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
@@ -178,6 +219,8 @@ export function loadConfig(flags: Record<string, string | undefined>, env: NodeJ
     webhookMaxAttempts: intFrom('ORCHARD_WEBHOOK_MAX_ATTEMPTS', env.ORCHARD_WEBHOOK_MAX_ATTEMPTS, DEFAULTS.webhookMaxAttempts, problems, 1, 50),
     webhookTimeoutMs: intFrom('ORCHARD_WEBHOOK_TIMEOUT_MS', env.ORCHARD_WEBHOOK_TIMEOUT_MS, DEFAULTS.webhookTimeoutMs, problems, 100, 300_000),
     mirror: mirrorFrom(flags, env, problems),
+    s3: s3ConfigFrom(env, problems),
+    ...operationsFrom(flags, env, problems),
   };
   if (problems.length) throw new Error(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   return config;

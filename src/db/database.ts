@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { log } from '../core/log.js';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
@@ -16,9 +17,11 @@ import * as m0010 from './migrations/0010-evals.js';
 import * as m0011 from './migrations/0011-feedback.js';
 import * as m0012 from './migrations/0012-leaderboards.js';
 import * as m0013 from './migrations/0013-arena.js';
+import * as m0014 from './migrations/0014-arena-export.js';
 import * as m0015 from './migrations/0015-mirror-cache.js';
 import * as m0017 from './migrations/0017-sqlite-search.js';
 import * as m0018 from './migrations/0018-rate-buckets.js';
+import * as m0016 from './migrations/0016-mirror-replication.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -45,9 +48,11 @@ const MIGRATIONS: Record<string, Migration> = {
   '0011-feedback': m0011,
   '0012-leaderboards': m0012,
   '0013-arena': m0013,
+  '0014-arena-export': m0014,
   '0015-mirror-cache': m0015,
   '0017-sqlite-search': m0017,
   '0018-rate-buckets': m0018,
+  '0016-mirror-replication': m0016,
 };
 
 class StaticMigrationProvider implements MigrationProvider {
@@ -73,7 +78,10 @@ export async function openDatabase(opts: { url?: string | undefined; dataDir: st
     // An idle connection that the server drops (a restart, a failover, an admin's kill) is emitted
     // here; without a listener it would crash the process. The pool replaces it on the next query.
     // While closing, connections still on their way out may see the server's goodbye: not news.
-    pool.on('error', (err) => (pool as unknown as { ending?: boolean }).ending || console.error(`orchard: idle PostgreSQL connection to ${pool.options.database ?? new URL(url).pathname.slice(1)} lost: ${err.message}`));
+    pool.on('error', (err) => (pool as unknown as { ending?: boolean }).ending || log.warn('idle PostgreSQL connection lost', { database: pool.options.database ?? new URL(url).pathname.slice(1), error: err.message }));
+    // A connection lost while a client is checked out fails its query, and the client also emits 'error':
+    // with no listener there, that second report would crash the process (readiness would never say 503).
+    pool.on('connect', (client) => client.on('error', () => undefined));
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     dialect = 'postgres';
   } else {

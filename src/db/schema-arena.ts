@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /** Tables of the arena (migration 0013, docs/arena.md); `Database` in schema.ts extends this. */
 export interface ArenasTable {
   id: string;
@@ -57,6 +59,12 @@ export interface ArenaBattlesTable {
   answer_b: string | null;
   style_a: string;
   style_b: string;
+  /** 1 when the voter agreed to publication of the vote (migration 0014); 0 by default */
+  consent_publish: Generated<number>;
+  consent_at: string | null;
+  /** the commit of each model's repo on this hub when the battle was dealt; null when the model is not a repo here */
+  revision_a: string | null;
+  revision_b: string | null;
 }
 
 export interface ArenaEndpointsTable {

@@ -4,8 +4,10 @@ import type { EvalTables } from './schema-evals.js';
 import type { FeedbackTables } from './schema-feedback.js';
 import type { LeaderboardTables } from './schema-leaderboards.js';
 import type { ArenaTables } from './schema-arena.js';
+import type { ArenaExportTables } from './schema-arena-export.js';
 import type { MirrorCacheTables } from './schema-mirror-cache.js';
 import type { RateLimitTables } from './schema-rate-limits.js';
+import type { MirrorReplicationTables } from './schema-mirror-replication.js';
 import type { LineageTables } from './schema-lineage.js';
 import type { SocialTables } from './schema-social.js';
 import type { WebhookTables } from './schema-webhooks.js';
@@ -63,6 +65,8 @@ export interface ReposTable {
   downloads_all_time: Generated<number>;
   /** decayed recent likes and downloads (src/services/trending.ts) */
   trending_score: Generated<number>;
+  /** set while the repo is a pull mirror: the source it copies (migration 0016); writes are refused (policy.can) */
+  mirror_of: Generated<string | null>;
 }
 
 export interface RepoTagsTable {
@@ -200,7 +204,7 @@ export interface SettingsTable {
   value: string;
 }
 
-export interface Database extends DiscussionTables, SocialTables, LineageTables, WebhookTables, EvalTables, FeedbackTables, LeaderboardTables, ArenaTables, MirrorCacheTables, RateLimitTables {
+export interface Database extends DiscussionTables, SocialTables, LineageTables, WebhookTables, EvalTables, FeedbackTables, LeaderboardTables, ArenaTables, ArenaExportTables, MirrorCacheTables, RateLimitTables, MirrorReplicationTables {
   users: UsersTable;
   tokens: TokensTable;
   repos: ReposTable;

@@ -32,6 +32,8 @@ import { resolveRoute } from './resolve.js';
 import { namespaceRoute, repoPageRoute, staticRoute, topPageRoute } from './ui.js';
 import { accountPageRoute, isAccountPage, REPO_WRITE_PAGES, repoWritePageRoute } from './ui-write.js';
 import { sendJson } from './respond.js';
+import { opsEndpoint, type Operations } from './ops.js';
+import { observeRequest } from './request-observer.js';
 import { collectionsApiRoute } from './api/collections.js';
 import { discussionsRoute } from './api/discussions.js';
 import { lineageRoute } from './api/lineage.js';
@@ -59,6 +61,8 @@ export interface AppOptions {
   rateLimits?: RateLimits;
   /** The pull-through cache of an upstream hub (docs/mirror.md), when configured. */
   mirror?: MirrorCache;
+  /** Health, readiness, metrics and the request log (docs/operations.md). */
+  ops: Operations;
 }
 
 // The real Hub's list plus the resolve headers (spec 1.7).
@@ -90,6 +94,7 @@ export function createApp(opts: AppOptions): (req: IncomingMessage, res: ServerR
     ctx.clientIp = clientAddress(req, opts.trustProxy);
     ctx.rateLimits = opts.rateLimits;
     ctx.mirror = opts.mirror;
+    observeRequest(ctx, opts.ops);
     res.setHeader('X-Request-Id', requestId);
     res.setHeader('Access-Control-Allow-Origin', '*');
     res.setHeader('Access-Control-Expose-Headers', EXPOSED_HEADERS);
@@ -118,14 +123,13 @@ function baseUrlFor(req: IncomingMessage, opts: AppOptions): string {
 }
 
 async function dispatch(ctx: Ctx, opts: AppOptions): Promise<void> {
+  const probe = opsEndpoint(ctx.rawPath);
+  // Before rate limits: a probe must never read a 429 as "down" (ops.ts limits the callers that need it).
+  if (probe) return opts.ops.route(ctx, probe);
   await opts.rateLimits?.checkRequest(ctx);
   const segs = ctx.rawPath.split('/').slice(1);
   if (segs[0] === 'api') return api(ctx, segs.slice(1), opts);
   if (segs[0] === 'internal') return internal(ctx, segs.slice(1), opts.hook.token);
-  if (segs.length === 1 && segs[0] === 'healthz') {
-    sendJson(ctx, 200, { status: 'ok', name: 'orchard' });
-    return;
-  }
   if (segs[0] === 'mirror' && segs.length === 1) return methodIs(ctx, 'GET', 'HEAD'), mirrorPageRoute(ctx);
   if (segs[0] === 'static') return methodIs(ctx, 'GET', 'HEAD'), staticRoute(ctx, segs.slice(1).map(decodeSegment));
   if (segs[0] === 'leaderboards' && segs.length <= 3) return methodIs(ctx, 'GET', 'HEAD'), leaderboardsPageRoute(ctx, segs.slice(1).map(decodeSegment));

@@ -1,4 +1,5 @@
 import { type ErrorCode, HubError, isHubError } from '../core/errors.js';
+import { log } from '../core/log.js';
 import { ANONYMOUS } from '../auth/actor.js';
 import { errorPage } from '../ui/layout.js';
 import type { Ctx } from './context.js';
@@ -51,7 +52,7 @@ export function sendError(ctx: Ctx, err: unknown): void {
     res.destroy();
     return;
   } else {
-    console.error(`[${ctx.requestId}] ${ctx.method} ${ctx.rawPath}:`, err);
+    log.error('internal error', err, { request_id: ctx.requestId, method: ctx.method, path: ctx.rawPath });
     hubErr = new HubError('Internal', `Internal error (request id ${ctx.requestId})`);
   }
   if (res.headersSent) {

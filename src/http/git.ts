@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { log } from '../core/log.js';
 import { HubError } from '../core/errors.js';
 import type { RepoRef } from '../core/repo-id.js';
 import { spawnGit } from '../repo/git.js';
@@ -82,7 +83,7 @@ export async function gitRoute(ctx: Ctx, ref: RepoRef, rest: string, hook: HookC
     await relayCgi(ctx, child.stdout!);
   } finally {
     const code = await exited;
-    if (code !== 0 && stderr.length) console.error(`[${ctx.requestId}] git http-backend: ${Buffer.concat(stderr).toString('utf8').trim()}`);
+    if (code !== 0 && stderr.length) log.warn('git http-backend failed', { request_id: ctx.requestId, exit_code: code, stderr: Buffer.concat(stderr).toString('utf8').trim() });
     // Whatever receive-pack did (even a partial success across several refs),
     // bring the index up to date before git hears the push is done, so that
     // the API shows it as soon as the client returns.

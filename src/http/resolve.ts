@@ -36,7 +36,9 @@ export async function resolveRoute(ctx: Ctx, ref: RepoRef, revision: string, fil
   if (entry.lfs && !raw) {
     const lfs = entry.lfs;
     const linked = { ...commitHeader, 'X-Linked-Etag': `"${lfs.oid}"`, 'X-Linked-Size': String(lfs.size) };
-    const presigned = await ctx.hub.blobs.presignedGetUrl?.(lfs.oid, { expiresInSeconds: ctx.hub.limits.signedUrlTtlSeconds, filename: filePath });
+    // Not for empty files: storage answers `Range: bytes=0-0` on them with 416, which JS
+    // cannot read a size from; `serveFile` answers `*/0` instead (spec 2.4).
+    const presigned = lfs.size > 0 ? await ctx.hub.blobs.presignedGetUrl?.(lfs.oid, { expiresInSeconds: ctx.hub.limits.signedUrlTtlSeconds, filename: filePath }) : undefined;
     if (presigned) {
       // Absolute, so that PY reads the metadata from this response (spec 0.3, 2.3 A).
       ctx.res.writeHead(302, { ...linked, Location: presigned, ETag: `"${lfs.oid}"`, 'Content-Length': '0' });

@@ -3,6 +3,7 @@ import { constants } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { HubError } from '../core/errors.js';
+import { processAlive } from '../storage/process-files.js';
 import type { Db } from '../db/database.js';
 import type { BlobReader } from '../storage/blob-store.js';
 
@@ -118,7 +119,7 @@ export class ObjectCache {
     for (const f of await readdir(dir)) {
       if (!f.startsWith(`${name}.`)) continue;
       const pid = Number(f.slice(name.length + 1));
-      if (!Number.isSafeInteger(pid) || pid === process.pid || alive(pid)) continue;
+      if (!Number.isSafeInteger(pid) || pid === process.pid || processAlive(pid)) continue;
       const s = await stat(path.join(dir, f)).catch(() => undefined);
       if (s) left.push({ file: path.join(dir, f), size: s.size });
     }
@@ -240,15 +241,6 @@ class FileReader implements BlobReader {
 
   close(): Promise<void> {
     return this.file.close();
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -4,6 +4,7 @@ import { HubError } from '../core/errors.js';
 import { nowIso } from '../core/time.js';
 import type { ArenaRow, Prompt } from './arena.js';
 import type { Hub } from './hub.js';
+import { pinnedPost } from './pinned-request.js';
 import { checkTarget, parseTargetUrl } from './webhook-targets.js';
 
 /**
@@ -11,8 +12,11 @@ import { checkTarget, parseTargetUrl } from './webhook-targets.js';
  * (`POST {base}/v1/chat/completions`) that the arena's admins register per
  * model. The key is stored to be sent as a bearer token and never returned.
  * Every call checks the target first (`checkTarget`, the webhooks' SSRF
- * guard: no loopback, private, link-local … addresses unless allowed) and
- * gives up after `timeoutMs`.
+ * guard: no loopback, private, link-local … addresses unless allowed), then
+ * connects to the very address it checked (`pinnedPost`, shared with webhook
+ * deliveries: no second DNS lookup that could be rebound), and gives up after
+ * `timeoutMs`. A failing endpoint is a 502 `BadGateway`: the hub is fine, the
+ * upstream it called is not.
  */
 
 export interface LiveOptions {
@@ -92,40 +96,22 @@ export async function liveAnswer(hub: Hub, arena: ArenaRow, model: string, promp
   if (!ep) throw new HubError('Conflict', `The endpoint of ${model} was just removed; deal again`);
   const opts = liveOptions(hub);
   const url = new URL(`${ep.base_url}/v1/chat/completions`);
-  const fail = (why: string): HubError => new HubError('UnprocessableEntity', `The endpoint of one of the models failed (${why}); deal again`);
-  await checkTarget(url, opts.allowPrivateTargets);
+  const fail = (why: string): HubError => new HubError('BadGateway', `The endpoint of one of the models failed (${why}); deal again`);
+  const target = await checkTarget(url, opts.allowPrivateTargets);
   const messages = typeof prompt === 'string' ? [{ role: 'user', content: prompt }] : prompt;
-  let res: Response;
-  try {
-    res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(ep.api_key ? { authorization: `Bearer ${ep.api_key}` } : {}) },
-      body: JSON.stringify({ model: ep.remote_model, messages }),
-      // Never follow a redirect: it could lead past the target check.
-      redirect: 'manual',
-      signal: AbortSignal.timeout(opts.timeoutMs),
-    });
-  } catch (err) {
-    throw fail((err as Error).name === 'TimeoutError' ? `no answer within ${opts.timeoutMs} ms` : 'unreachable');
-  }
-  if (!res.ok) {
-    await res.body?.cancel();
-    throw fail(`HTTP ${res.status}`);
-  }
-  // Read at most MAX_ANSWER_BYTES: an endpoint cannot make the hub buffer without bound.
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of (res.body ?? []) as unknown as AsyncIterable<Uint8Array>) {
-      size += (chunk as Uint8Array).length;
-      if (size > MAX_ANSWER_BYTES) throw fail('answer too large');
-      chunks.push(Buffer.from(chunk as Uint8Array));
-    }
-  } catch (err) {
-    if (err instanceof HubError) throw err;
-    throw fail((err as Error).name === 'TimeoutError' ? `no answer within ${opts.timeoutMs} ms` : 'connection lost');
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
+  // Read at most MAX_ANSWER_BYTES: an endpoint cannot make the hub buffer without bound. A redirect is an answer, never followed.
+  const res = await pinnedPost(target, {
+    headers: { 'content-type': 'application/json', accept: 'application/json', ...(ep.api_key ? { authorization: `Bearer ${ep.api_key}` } : {}) },
+    body: JSON.stringify({ model: ep.remote_model, messages }),
+    timeoutMs: opts.timeoutMs,
+    maxBytes: MAX_ANSWER_BYTES,
+  });
+  if (res.timedOut) throw fail(`no answer within ${opts.timeoutMs} ms`);
+  if (res.status === null) throw fail('unreachable');
+  if (res.status < 200 || res.status > 299) throw fail(`HTTP ${res.status}`);
+  if (res.overflow) throw fail('answer too large');
+  if (!res.complete) throw fail('connection lost');
+  const text = res.body.toString('utf8');
   let content: unknown;
   try {
     content = (JSON.parse(text) as { choices?: { message?: { content?: unknown } }[] }).choices?.[0]?.message?.content;

@@ -317,6 +317,9 @@ export async function deleteArena(hub: Hub, actor: Actor, namespace: string, slu
   if (!canEditArena(actor, row)) throw new HubError('Forbidden', `You cannot delete the arenas of ${row.namespace}`);
   // Children first: SQLite only cascades with foreign keys on, and this does not depend on it.
   await hub.db.transaction().execute(async (trx) => {
+    // What was exported stays in the datasets' history; the records of it go with the arena.
+    await trx.deleteFrom('arena_exported').where('export_id', 'in', trx.selectFrom('arena_exports').select('id').where('arena_id', '=', row.id)).execute();
+    await trx.deleteFrom('arena_exports').where('arena_id', '=', row.id).execute();
     await trx.deleteFrom('arena_battles').where('arena_id', '=', row.id).execute();
     await trx.deleteFrom('arena_endpoints').where('arena_id', '=', row.id).execute();
     await trx.deleteFrom('arena_answers').where('arena_id', '=', row.id).execute();
@@ -364,6 +367,7 @@ export async function dealBattle(hub: Hub, actor: Actor, arena: ArenaRow): Promi
   }
   const id = randomBytes(16).toString('base64url');
   const live = arena.live === 1;
+  const revisions = await modelRevisions(hub, [a.model, b.model]);
   await hub.db.transaction().execute(async (trx) => {
     await trx.deleteFrom('arena_battles').where('arena_id', '=', arena.id).where('user_id', '=', actor.user.id).where('winner', 'is', null).execute();
     await trx
@@ -382,10 +386,30 @@ export async function dealBattle(hub: Hub, actor: Actor, arena: ArenaRow): Promi
         answer_b: live ? b.answer : null,
         style_a: JSON.stringify(styleOf(a.answer)),
         style_b: JSON.stringify(styleOf(b.answer)),
+        consent_at: null,
+        revision_a: revisions.get(a.model) ?? null,
+        revision_b: revisions.get(b.model) ?? null,
       })
       .execute();
   });
   return { battleId: id, promptId: prompt.prompt_id, prompt: promptValue, a: { answer: a.answer }, b: { answer: b.answer } };
+}
+
+/**
+ * The commit each named model's repo on this hub is at now (its default
+ * branch): the provenance of a battle's answers in an export. A name that
+ * is not a model repo here (answers from elsewhere) has none.
+ */
+async function modelRevisions(hub: Hub, models: string[]): Promise<Map<string, string>> {
+  const rows = await hub.db
+    .selectFrom('repos as r')
+    .innerJoin('refs as f', (j) => j.onRef('f.repo_id', '=', 'r.id').on('f.name', '=', sql<string>`'refs/heads/' || r.default_branch`))
+    .select(['r.full_name_lc', 'f.oid'])
+    .where('r.type', '=', 'model')
+    .where('r.full_name_lc', 'in', models.map((m) => m.toLowerCase()))
+    .execute();
+  const byName = new Map(rows.map((r) => [r.full_name_lc, r.oid]));
+  return new Map(models.flatMap((m) => (byName.has(m.toLowerCase()) ? [[m, byName.get(m.toLowerCase())!] as [string, string]] : [])));
 }
 
 export interface VoteResult {
@@ -393,6 +417,18 @@ export interface VoteResult {
   winner: Winner;
   a: string;
   b: string;
+  /** whether the voter agreed to publication of this vote (with the prompt and both answers) in a dataset */
+  consent: { publish: boolean; at: string | null };
+}
+
+/** `consent` of a vote: absent means no; otherwise `{"publish": true | false}`. */
+function parseConsent(v: unknown): boolean {
+  if (v === undefined || v === null) return false;
+  const o = v as Record<string, unknown>;
+  if (typeof v !== 'object' || Array.isArray(v) || typeof o.publish !== 'boolean' || Object.keys(o).some((k) => k !== 'publish')) {
+    throw new HubError('BadRequest', '"consent" must be {"publish": true} or {"publish": false}');
+  }
+  return o.publish;
 }
 
 /**
@@ -400,9 +436,10 @@ export interface VoteResult {
  * Someone else's battle, or one that does not exist (or was replaced by a
  * newer deal), is 404; a second vote is 409; over the arena's rate, 429.
  */
-export async function vote(hub: Hub, actor: Actor, arena: ArenaRow, battleId: string, winner: unknown): Promise<VoteResult> {
+export async function vote(hub: Hub, actor: Actor, arena: ArenaRow, battleId: string, winner: unknown, consent?: unknown): Promise<VoteResult> {
   requireWriter(actor, 'vote in an arena');
   if (typeof winner !== 'string' || !(WINNERS as readonly string[]).includes(winner)) throw new HubError('BadRequest', `"winner" must be one of ${WINNERS.join(', ')}`);
+  const publish = parseConsent(consent);
   const battle = await hub.db.selectFrom('arena_battles').selectAll().where('id', '=', battleId).where('arena_id', '=', arena.id).executeTakeFirst();
   if (!battle || battle.user_id !== actor.user.id) throw new HubError('NotFound', 'Battle not found');
   if (battle.winner !== null) throw new HubError('Conflict', 'This battle has already been voted on');
@@ -418,9 +455,15 @@ export async function vote(hub: Hub, actor: Actor, arena: ArenaRow, battleId: st
     throw new HubError('TooManyRequests', `At most ${arena.votes_per_minute} votes a minute in this arena; wait a little`, { headers: { 'Retry-After': '60' } });
   }
   // The `winner is null` condition makes a concurrent double vote lose here.
-  const res = await hub.db.updateTable('arena_battles').set({ winner, voted_at: nowIso() }).where('id', '=', battle.id).where('winner', 'is', null).executeTakeFirst();
+  const at = nowIso();
+  const res = await hub.db
+    .updateTable('arena_battles')
+    .set({ winner, voted_at: at, consent_publish: publish ? 1 : 0, consent_at: publish ? at : null })
+    .where('id', '=', battle.id)
+    .where('winner', 'is', null)
+    .executeTakeFirst();
   if (Number(res.numUpdatedRows) !== 1) throw new HubError('Conflict', 'This battle has already been voted on');
-  return { battleId: battle.id, winner: winner as Winner, a: battle.model_a, b: battle.model_b };
+  return { battleId: battle.id, winner: winner as Winner, a: battle.model_a, b: battle.model_b, consent: { publish, at: publish ? at : null } };
 }
 
 // ---------------------------------------------------------------- ratings

@@ -1,4 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import { log } from '../core/log.js';
 import { sql } from 'kysely';
 import type { Actor } from '../auth/actor.js';
 import type { Hub } from './hub.js';
@@ -124,7 +125,7 @@ export function countDownload(hub: Hub, repoId: string, client: DownloadClient):
     if (seen.keys.size >= MAX_SEEN) seen.keys.clear();
     seen.keys.add(pair);
     if (counted) await refreshTrending(hub, [repoId], day);
-  })().catch((err: unknown) => console.error(`orchard: counting a download of repo ${repoId} failed:`, err));
+  })().catch((err: unknown) => log.error('counting a download failed', err, { repo_id: repoId }));
   let set = pending.get(hub);
   if (!set) pending.set(hub, (set = new Set()));
   set.add(work);

@@ -1,4 +1,5 @@
 import type { RepoType } from '../core/repo-id.js';
+import { log } from '../core/log.js';
 
 /**
  * Something that happened to a repo, told to whoever listens (webhooks,
@@ -50,7 +51,7 @@ export class HubEvents {
       try {
         await listener(event);
       } catch (err) {
-        console.error(`orchard: event listener failed for ${event.scope}/${event.action}:`, err);
+        log.error('event listener failed', err, { event: `${event.scope}/${event.action}` });
       }
     }
   }

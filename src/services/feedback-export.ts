@@ -12,33 +12,39 @@
  * an in-process lock, so the common race ends with the second export finding
  * nothing new rather than with an error.
  *
- * Rows come from sources; feedback is the first. Arena votes (a later slice)
- * become another source of preference rows with the same shape and
- * `source: "arena"` (see docs/feedback.md, "Adding arena votes").
+ * Rows come from sources; feedback is one, arena votes (arena-export.ts)
+ * the other: their preference and provenance rows have the same columns, so
+ * one `load_dataset` config reads both. What both share (the target dataset,
+ * the per-dataset lock, the commit and the card) is in dataset-export.ts.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
-import { rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { randomUUID } from 'node:crypto';
 import type { Actor } from '../auth/actor.js';
 import { HubError } from '../core/errors.js';
-import { parseRepoId, type RepoRef } from '../core/repo-id.js';
+import { parseRepoId } from '../core/repo-id.js';
 import { nowIso } from '../core/time.js';
-import { createCommit } from './commit.js';
-import type { CommitOp, CommitPayload } from './commit-payload.js';
+import {
+  commitFiles,
+  datasetCard,
+  datasetExportLocks,
+  exportTotals,
+  freeShard,
+  isUniqueViolation,
+  jsonl,
+  MAX_ITEMS_PER_EXPORT,
+  shardCommitted,
+  shardName,
+  STALE_CLAIM_MS,
+  targetDataset,
+} from './dataset-export.js';
 import { type ChatMessage, type FeedbackRow, isFeedbackWriter, promptMessages, ratedGood, requireModel } from './feedback.js';
 import { redact } from './feedback-redact.js';
-import { type Hub, KeyedMutex } from './hub.js';
-import { createRepo, findRepo, getRepo, type RepoRow } from './repos.js';
-import { resolveBranch } from './revisions.js';
-import { lookupPath } from './tree-index.js';
+import type { Hub } from './hub.js';
+import type { RepoRow } from './repos.js';
+
+export { MAX_ITEMS_PER_EXPORT, STALE_CLAIM_MS };
 
 export const EXPORT_FORMATS = ['sft', 'preference'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
-
-/** Items per export: a larger backlog goes out over several exports. */
-export const MAX_ITEMS_PER_EXPORT = 5000;
-
-const exportLocks = new KeyedMutex();
 
 export interface ExportResult {
   dataset: string;
@@ -57,10 +63,8 @@ interface Built {
   preference: Record<string, unknown> | undefined;
 }
 
-const shardName = (n: number): string => `part-${String(n).padStart(6, '0')}.jsonl`;
-
-function redactMessages(messages: ChatMessage[]): ChatMessage[] {
-  return messages.map((m) => ({ role: m.role, content: redact(m.content) }));
+export function redactMessages<M extends { role: string; content: string }>(messages: M[]): M[] {
+  return messages.map((m) => ({ ...m, content: redact(m.content) }));
 }
 
 /** The rows one item gives in the chosen formats; everything published is redacted. */
@@ -73,7 +77,11 @@ export function buildRows(model: string, item: FeedbackRow, formats: readonly Ex
     ? { messages: [...prompt, { role: 'assistant', content: correction ?? response }], ...meta }
     : undefined;
   const preference = formats.includes('preference') && correction !== null
-    ? { prompt, chosen: [{ role: 'assistant', content: correction }], rejected: [{ role: 'assistant', content: response }], source: 'feedback', ...meta }
+    ? {
+        prompt, chosen: [{ role: 'assistant', content: correction }], rejected: [{ role: 'assistant', content: response }], source: 'feedback',
+        // The same columns as an arena vote's pair (arena-export.ts): the rejected answer is the model's own.
+        feedback_id: item.id, battle_id: null, model, model_revision: item.model_revision, rejected_model: model, rejected_model_revision: item.model_revision,
+      }
     : undefined;
   return { item, sft, preference };
 }
@@ -86,65 +94,6 @@ export function parseFormats(v: unknown): ExportFormat[] {
   return EXPORT_FORMATS.filter((f) => v.includes(f));
 }
 
-/** The dataset card: `configs` so that `datasets.load_dataset` finds every shard, and what the data is. */
-export function datasetCard(model: RepoRow, totals: { sft: number; preference: number; exports: number }): string {
-  const id = `${model.namespace}/${model.name}`;
-  const configs: string[] = [];
-  const config = (name: string, glob: string): string => `- config_name: ${name}\n  data_files:\n  - split: train\n    path: ${glob}\n`;
-  if (totals.sft > 0) configs.push(config('sft', 'data/sft/*.jsonl'));
-  if (totals.preference > 0) configs.push(config('preference', 'data/preference/*.jsonl'));
-  configs.push(config('provenance', 'provenance/*.jsonl'));
-  return `---
-license: other
-pretty_name: Feedback on ${id}
-tags:
-- feedback
-- orchard
-configs:
-${configs.join('')}---
-
-# Feedback on [${id}](/${id})
-
-User feedback on the model's answers, exported by Orchard from feedback the model's owners accepted
-and whose submitters agreed to publication. ${totals.exports} export(s) so far:
-${totals.sft} chat (SFT) rows and ${totals.preference} preference pairs.
-
-## Configurations
-
-- \`sft\`: \`{"messages": [{"role", "content"}…], "feedback_id", "model", "model_revision"}\`: the prompt
-  and a good answer (the submitter's correction when there is one, otherwise an answer rated 4, 5 or up).
-- \`preference\`: \`{"prompt": [messages], "chosen": [{"role": "assistant", …}], "rejected": […], "source", …}\`:
-  the submitter's correction is chosen over the model's answer.
-- \`provenance\`: one row per exported feedback item: its id, the model and the exact revision that answered,
-  when the submitter consented, and when it was exported.
-
-Each export appends new \`part-NNNNNN.jsonl\` files and never rewrites earlier ones.
-
-## Consent and redaction
-
-Only feedback whose submitter ticked "publish" is exported. Obvious personal data and secrets (e-mail
-addresses, phone numbers, API keys and tokens, IP addresses, card numbers) are replaced by \`[EMAIL]\`,
-\`[PHONE]\`, \`[KEY]\`, \`[IP]\` and \`[CARD]\` before export; this is a best effort, not a guarantee.
-The texts are the submitters' own; the dataset's owners decide the license under which they share them
-(\`license: other\` until they do).
-`;
-}
-
-/** Finds the dataset, or creates it private in the model's namespace. */
-async function targetDataset(hub: Hub, actor: Actor, model: RepoRow, ref: RepoRef): Promise<{ row: RepoRow; created: boolean }> {
-  if (ref.namespace.toLowerCase() !== model.namespace.toLowerCase()) {
-    throw new HubError('BadRequest', `The dataset must belong to the model's namespace (${model.namespace}/…)`);
-  }
-  if (await findRepo(hub, ref)) return { row: await getRepo(hub, actor, ref, 'write'), created: false };
-  try {
-    return { row: await createRepo(hub, actor, { ref, private: true }), created: true };
-  } catch (err) {
-    // Another export created it a moment ago.
-    if (err instanceof HubError && err.code === 'Conflict') return { row: await getRepo(hub, actor, ref, 'write'), created: false };
-    throw err;
-  }
-}
-
 /** `POST …/feedback/export`: writers of the model only. */
 export async function exportFeedback(hub: Hub, actor: Actor, model: RepoRow, body: Record<string, unknown>): Promise<ExportResult> {
   requireModel(model);
@@ -152,8 +101,8 @@ export async function exportFeedback(hub: Hub, actor: Actor, model: RepoRow, bod
   if (!isFeedbackWriter(actor, model)) throw new HubError('Forbidden', 'Only writers of this model can export its feedback');
   const dsRef = parseRepoId('dataset', body.dataset);
   const formats = parseFormats(body.formats);
-  const { row: dataset, created } = await targetDataset(hub, actor, model, dsRef);
-  return exportLocks.run(dataset.id, () => exportLocked(hub, actor, model, dataset, created, formats));
+  const { row: dataset, created } = await targetDataset(hub, actor, model.namespace, 'model', dsRef);
+  return datasetExportLocks.run(dataset.id, () => exportLocked(hub, actor, model, dataset, created, formats));
 }
 
 async function exportLocked(hub: Hub, actor: Actor, model: RepoRow, dataset: RepoRow, created: boolean, formats: ExportFormat[]): Promise<ExportResult> {
@@ -186,7 +135,6 @@ async function exportLocked(hub: Hub, actor: Actor, model: RepoRow, dataset: Rep
 
   try {
     const files = new Map<string, string>();
-    const jsonl = (rows: unknown[]): string => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
     if (sftRows) files.set(`data/sft/${shardName(shard)}`, jsonl(built.flatMap((b) => (b.sft ? [b.sft] : []))));
     if (prefRows) files.set(`data/preference/${shardName(shard)}`, jsonl(built.flatMap((b) => (b.preference ? [b.preference] : []))));
     let sftLine = 0;
@@ -196,9 +144,13 @@ async function exportLocked(hub: Hub, actor: Actor, model: RepoRow, dataset: Rep
       jsonl(
         built.map((b) => ({
           feedback_id: b.item.id,
+          battle_id: null,
           source: 'feedback',
           model: modelId,
           model_revision: b.item.model_revision,
+          // The columns of an arena vote's provenance (arena-export.ts), so that one config reads both.
+          rejected_model: b.preference ? modelId : null,
+          rejected_model_revision: b.preference ? b.item.model_revision : null,
           submitted_at: b.item.created_at,
           consent_at: b.item.consent_at,
           exported_at: exportedAt,
@@ -206,15 +158,11 @@ async function exportLocked(hub: Hub, actor: Actor, model: RepoRow, dataset: Rep
           // Where this item's rows are: file and 0-based line.
           sft: b.sft ? { file: `data/sft/${shardName(shard)}`, line: sftLine++ } : null,
           preference: b.preference ? { file: `data/preference/${shardName(shard)}`, line: prefLine++ } : null,
+          battle: null,
         })),
       ),
     );
-    const totals = await hub.db
-      .selectFrom('feedback_exports')
-      .select([(eb) => eb.fn.sum<number | string>('sft_rows').as('sft'), (eb) => eb.fn.sum<number | string>('preference_rows').as('pref'), (eb) => eb.fn.countAll<number | string>().as('n')])
-      .where('dataset_repo_id', '=', dataset.id)
-      .executeTakeFirstOrThrow();
-    files.set('README.md', datasetCard(model, { sft: Number(totals.sft ?? 0), preference: Number(totals.pref ?? 0), exports: Number(totals.n) }));
+    files.set('README.md', datasetCard(await exportTotals(hub, dataset)));
 
     const first = built[0]!.item;
     const last = built[built.length - 1]!.item;
@@ -243,10 +191,8 @@ async function claim(
   hub: Hub, actor: Actor, model: RepoRow, dataset: RepoRow, exportId: string, at: string, built: Built[], sftRows: number, prefRows: number,
 ): Promise<number> {
   const max = await hub.db.selectFrom('feedback_exports').select((eb) => eb.fn.max<number | null>('shard').as('m')).where('dataset_repo_id', '=', dataset.id).executeTakeFirst();
-  let shard = max?.m === null || max?.m === undefined ? 0 : Number(max.m) + 1;
   // Never overwrite a shard that is already in the dataset (say, from before its records were lost).
-  const head = await resolveBranch(hub, dataset, dataset.default_branch);
-  while (await lookupPath(hub, dataset.id, head.tree, `provenance/${shardName(shard)}`)) shard++;
+  const shard = await freeShard(hub, dataset, max?.m === null || max?.m === undefined ? 0 : Number(max.m) + 1, 'part');
   try {
     await hub.db.transaction().execute(async (trx) => {
       await trx
@@ -264,7 +210,7 @@ async function claim(
       }
     });
   } catch (err) {
-    if (/unique|duplicate|primary key/i.test(String(err))) throw new HubError('Conflict', 'Another export of this feedback to this dataset is running; try again when it has finished');
+    if (isUniqueViolation(err)) throw new HubError('Conflict', 'Another export of this feedback to this dataset is running; try again when it has finished');
     throw err;
   }
   return shard;
@@ -276,9 +222,6 @@ async function release(hub: Hub, exportId: string): Promise<void> {
     await trx.deleteFrom('feedback_exports').where('id', '=', exportId).execute();
   });
 }
-
-/** A claim older than this whose commit is not in the dataset was left by a crash: no commit takes this long. */
-export const STALE_CLAIM_MS = 10 * 60 * 1000;
 
 /**
  * An export left pending by a crash between its claim and its commit: if its
@@ -300,42 +243,9 @@ async function settlePending(hub: Hub, dataset: RepoRow): Promise<void> {
 }
 
 async function settle(hub: Hub, dataset: RepoRow, exportId: string, shard: number): Promise<void> {
-  const head = await resolveBranch(hub, dataset, dataset.default_branch);
-  if (await lookupPath(hub, dataset.id, head.tree, `provenance/${shardName(shard)}`)) {
+  if (await shardCommitted(hub, dataset, shard, 'part')) {
     await hub.db.updateTable('feedback_exports').set({ status: 'done' }).where('id', '=', exportId).execute();
   } else {
     await release(hub, exportId);
-  }
-}
-
-/**
- * One commit through the hub's commit service, on top of the head it read
- * (`parentCommit`): if the dataset moved in between, the files are committed
- * again on the new head (they are new paths, and the card is regenerated
- * from the database), a few times at most.
- */
-async function commitFiles(hub: Hub, actor: Actor, dataset: RepoRow, files: Map<string, string>, summary: string, description: string): Promise<string> {
-  for (let attempt = 0; ; attempt++) {
-    const head = await resolveBranch(hub, dataset, dataset.default_branch);
-    const ops: CommitOp[] = [];
-    const payload: CommitPayload = {
-      header: { summary, description, parentCommit: head.commit },
-      ops,
-      cleanup: async () => {
-        await Promise.all(ops.map((o) => (o.kind === 'file' ? rm(o.tmpFile, { force: true }) : undefined)));
-      },
-    };
-    try {
-      for (const [p, text] of files) {
-        const tmpFile = path.join(hub.tmpDir, `feedback-${randomBytes(8).toString('hex')}`);
-        await writeFile(tmpFile, text);
-        ops.push({ kind: 'file', path: p, tmpFile, size: Buffer.byteLength(text) });
-      }
-      return (await createCommit(hub, actor, dataset, dataset.default_branch, payload)).commitOid;
-    } catch (err) {
-      if (!(err instanceof HubError && err.code === 'PreconditionFailed') || attempt >= 4) throw err;
-    } finally {
-      await payload.cleanup();
-    }
   }
 }

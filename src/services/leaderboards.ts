@@ -421,7 +421,7 @@ export async function leaderboardTable(hub: Hub, actor: Actor, row: LeaderboardR
     }
     return h.digest('hex');
   };
-  const benchSpecs: BenchmarkSpec[] = benches.map((b) => ({ id: b.id, higherIsBetter: b.head.higher_is_better === 1, version: b.head.revision }));
+  const benchSpecs: BenchmarkSpec[] = benches.map((b) => ({ id: b.id, higherIsBetter: b.head.higher_is_better === 1, version: b.head.revision, weight: b.weight }));
   const baseModels = modelIds.map(([lc, id]) => ({ id, version: fingerprint(lc) }));
   const statOpts = { B: BOOTSTRAP_B, seed, groups: BOOTSTRAP_GROUPS };
   // Cost and latency come from the samples: they are part of what the version covers (result ids), so the key may leave them out.

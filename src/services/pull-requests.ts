@@ -1,4 +1,5 @@
 import type { Actor } from '../auth/actor.js';
+import { log } from '../core/log.js';
 import { can, canDiscuss } from '../auth/policy.js';
 import { HubError } from '../core/errors.js';
 import type { RepoRef } from '../core/repo-id.js';
@@ -411,7 +412,7 @@ async function finishMerge(hub: Hub, user: UserActor, d: DiscussionRow, mergeCom
     .executeTakeFirst();
   if (Number(r.numUpdatedRows) !== 1) {
     // Another hub process merged or closed it while this one moved the branch: the branch move stands.
-    console.error(`orchard: pull request #${d.num} changed while being merged; recorded merge commit ${mergeCommit} anyway`);
+    log.warn('pull request changed while being merged; merge commit recorded anyway', { pull_request: d.num, merge_commit: mergeCommit });
     await hub.db.updateTable('discussions').set({ status: 'merged', merge_commit: mergeCommit, merged_from: mergedFrom }).where('id', '=', d.id).execute();
   }
   const list: NewEvent[] = [];

@@ -65,7 +65,7 @@ export function repoNotFound(ref: RepoRef): HubError {
 }
 
 export function accessInfo(row: RepoRow): RepoAccessInfo {
-  return { type: row.type, namespace: row.namespace, name: row.name, private: row.private === 1 };
+  return { type: row.type, namespace: row.namespace, name: row.name, private: row.private === 1, mirrorOf: row.mirror_of };
 }
 
 /** `read` is metadata (info, tree, listings); `content` is file bytes, which a gate guards. */
@@ -94,6 +94,9 @@ export async function getRepo(hub: Hub, actor: Actor, ref: RepoRef, action: Repo
   }
   if (actor.kind === 'anonymous') throw new HubError('Unauthorized', 'You must be authenticated to write; send a token');
   if (!can(actor, action, info)) {
+    if (info.mirrorOf && can(actor, action, { ...info, mirrorOf: null })) {
+      throw new HubError('Forbidden', `${repoFullName(row)} is a read-only mirror of ${info.mirrorOf}: it changes only when it pulls from there. Write to the source, or stop mirroring with \`orchard mirror remove\` (docs/replication.md)`);
+    }
     const why = actor.kind === 'user' && actor.token && actor.token.role !== 'write' ? 'your token does not allow it' : 'you do not have write access';
     throw new HubError('Forbidden', `You cannot ${action === 'admin' ? 'administer' : 'write to'} ${repoFullName(row)}: ${why}`);
   }
@@ -163,6 +166,7 @@ export async function createRepo(hub: Hub, actor: Actor, input: CreateRepoInput)
     likes: 0,
     downloads_all_time: 0,
     trending_score: 0,
+    mirror_of: null,
   };
   try {
     await hub.db.transaction().execute(async (trx) => {

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { log } from '../core/log.js';
 import type { Hub } from './hub.js';
 import { addDays, daysBetween, today, WINDOW_DAYS } from './downloads-clock.js';
 
@@ -88,7 +89,7 @@ export function rollSocialWindows(hub: Hub): Promise<void> {
   if (current?.day === day) return current.done;
   const done = roll(hub, day).catch((err: unknown) => {
     rolled.delete(hub);
-    console.error('orchard: moving the download and trending windows failed:', err);
+    log.error('moving the download and trending windows failed', err);
   });
   rolled.set(hub, { day, done });
   return done;

@@ -1,7 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import http from 'node:http';
-import https from 'node:https';
-import type { LookupFunction } from 'node:net';
+import { log } from '../core/log.js';
 import { type Selectable, sql } from 'kysely';
 import type { Actor } from '../auth/actor.js';
 import { can } from '../auth/policy.js';
@@ -10,6 +8,7 @@ import type { RepoType } from '../core/repo-id.js';
 import type { Db } from '../db/database.js';
 import type { WebhookDeliveriesTable } from '../db/schema-webhooks.js';
 import type { Hub } from './hub.js';
+import { pinnedPost } from './pinned-request.js';
 import { type CheckedTarget, checkTarget, parseTargetUrl } from './webhook-targets.js';
 
 /**
@@ -96,57 +95,12 @@ interface AttemptResult {
   durationMs: number;
 }
 
-/** Connects to the checked address whatever the resolver would say now. */
-function pinnedLookup(target: CheckedTarget): LookupFunction {
-  return ((_host: string, opts: { all?: boolean }, cb: (...args: unknown[]) => void) => {
-    if (opts?.all) cb(null, [{ address: target.address, family: target.family }]);
-    else cb(null, target.address, target.family);
-  }) as unknown as LookupFunction;
-}
-
-/** One POST, with a timeout over the whole exchange and a cap on what is read back. */
-function post(target: CheckedTarget, headers: Record<string, string>, body: string, timeoutMs: number, signal: AbortSignal): Promise<AttemptResult> {
-  const started = Date.now();
-  return new Promise((resolve) => {
-    let settled = false;
-    const finish = (r: Omit<AttemptResult, 'durationMs'>): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve({ ...r, durationMs: Date.now() - started });
-    };
-    const mod = target.url.protocol === 'https:' ? https : http;
-    const req = mod.request(target.url, {
-      method: 'POST',
-      headers: { ...headers, 'Content-Length': String(Buffer.byteLength(body)) },
-      lookup: pinnedLookup(target),
-      // A fresh connection each time: a pooled socket could lead to an address checked for another delivery.
-      agent: false,
-      signal,
-    });
-    const timer = setTimeout(() => {
-      req.destroy(new Error(`timed out after ${timeoutMs} ms`));
-    }, timeoutMs);
-    req.on('error', (err) => finish({ status: null, body: null, error: signal.aborted ? 'aborted: the hub is shutting down' : err.message || String(err) }));
-    req.on('response', (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (c: Buffer) => {
-        size += c.length;
-        if (size <= RESPONSE_READ_LIMIT) chunks.push(c);
-        else res.destroy();
-      });
-      const done = (): void => {
-        const text = Buffer.concat(chunks).toString('utf8').slice(0, RESPONSE_SNIPPET);
-        const status = res.statusCode ?? 0;
-        finish({ status, body: text, error: status >= 200 && status < 300 ? null : `HTTP ${status}` });
-      };
-      res.on('end', done);
-      res.on('close', done);
-      res.on('error', done);
-    });
-    req.end(body);
-  });
+/** One POST to the checked address (pinned-request.ts), with a timeout over the whole exchange and a cap on what is read back. */
+async function post(target: CheckedTarget, headers: Record<string, string>, body: string, timeoutMs: number, signal: AbortSignal): Promise<AttemptResult> {
+  const r = await pinnedPost(target, { headers, body, timeoutMs, signal, maxBytes: RESPONSE_READ_LIMIT });
+  if (r.status === null) return { status: null, body: null, error: signal.aborted ? 'aborted: the hub is shutting down' : r.error, durationMs: r.durationMs };
+  const text = r.body.toString('utf8').slice(0, RESPONSE_SNIPPET);
+  return { status: r.status, body: text, error: r.status >= 200 && r.status < 300 ? null : `HTTP ${r.status}`, durationMs: r.durationMs };
 }
 
 function withDeadline<T>(p: Promise<T>, deadline: number, message: string): Promise<T> {
@@ -218,7 +172,7 @@ export class DeliveryWorker {
       } catch (err) {
         // The database may be briefly unavailable; say so once, not every poll.
         const text = String(err);
-        if (this.running && text !== this.lastError) console.error('orchard: webhook worker:', err);
+        if (this.running && text !== this.lastError) log.error('webhook worker: reading the queue failed', err);
         this.lastError = text;
       }
       if (!this.running) break;
@@ -307,7 +261,7 @@ export class DeliveryWorker {
   private launch(row: DeliveryRow): void {
     const p = this.attempt(row)
       .catch((err) => {
-        if (this.running) console.error(`orchard: webhook delivery ${row.id} failed to run:`, err);
+        if (this.running) log.error('webhook delivery failed to run', err, { delivery: row.id });
       })
       .finally(() => {
         this.inflight.delete(p);

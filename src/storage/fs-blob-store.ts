@@ -4,6 +4,7 @@ import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises
 import { once } from 'node:events';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { processScratchDir } from './process-files.js';
 import { HubError } from '../core/errors.js';
 import { SHA256_RE } from '../core/revision.js';
 import type { BlobReader, BlobStore, ByteRange } from './blob-store.js';
@@ -22,21 +23,23 @@ const WORKER_MIN_BYTES = 8 * 1024 * 1024;
 export class FsBlobStore implements BlobStore {
   readonly kind = 'filesystem';
   private readonly objectsDir: string;
-  private readonly tmpDir: string;
+  private readonly tmpRoot: string;
+  /** This process's temp folder (set by `init`). */
+  private tmpDir: string;
   private readonly pool: HashWritePool | undefined;
 
   /** `hashWorkers`: worker threads that hash and write large uploads; 0 (the default) does it on the caller's thread. */
   constructor(root: string, opts: { hashWorkers?: number } = {}) {
     this.objectsDir = path.join(root, 'objects');
-    this.tmpDir = path.join(root, 'tmp');
+    this.tmpRoot = path.join(root, 'tmp');
+    this.tmpDir = this.tmpRoot;
     const workers = opts.hashWorkers ?? 0;
     this.pool = workers > 0 ? new HashWritePool(workers) : undefined;
   }
 
-  /** Creates the folders and removes temp files left by a crash. */
+  /** Creates the folders and removes temp files left by a crash (not those of other live processes). */
   async init(): Promise<void> {
-    await rm(this.tmpDir, { recursive: true, force: true });
-    await mkdir(this.tmpDir, { recursive: true });
+    this.tmpDir = await processScratchDir(this.tmpRoot);
     await mkdir(this.objectsDir, { recursive: true });
   }
 

@@ -116,5 +116,53 @@ describe('leaderboard', () => {
     bad(() => computeLeaderboard({ ...input, models: [...input.models, { id: 'X' }] }));
     bad(() => computeLeaderboard(input, { level: 2 }));
     bad(() => computeLeaderboard(input, { B: 0, pareto: [{ name: 'q', source: 'aggregate' }] }));
+    bad(() => computeLeaderboard({ ...input, benchmarks: input.benchmarks.map((b, i) => (i ? b : { ...b, weight: 0 })) }));
+    bad(() => computeLeaderboard({ ...input, benchmarks: input.benchmarks.map((b, i) => (i ? b : { ...b, weight: Number.NaN })) }));
+  });
+});
+
+describe('leaderboard: weighted aggregate', () => {
+  // hard (weight 3, per-sample, 2 shared samples): P [1, 0] → 0.5, Q [0, 0] → 0, R [1, 1] → 1.
+  // easy (weight 1, reported points, no intervals): P 0.2, Q 1.0, R 0.6.
+  const weighted: LeaderboardInput = {
+    benchmarks: [
+      { id: 'hard', higherIsBetter: true, version: '1', weight: 3 },
+      { id: 'easy', higherIsBetter: true, version: '1', weight: 1 },
+    ],
+    models: [{ id: 'P', version: '1' }, { id: 'Q', version: '1' }, { id: 'R', version: '1' }],
+    scores: {
+      hard: { P: { samples: Float64Array.from([1, 0]) }, Q: { samples: Float64Array.from([0, 0]) }, R: { samples: Float64Array.from([1, 1]) } },
+      easy: { P: { mean: 0.2 }, Q: { mean: 1 }, R: { mean: 0.6 } },
+    },
+  };
+
+  test('point, interval and rank interval of the weighted mean, by hand', () => {
+    // Normalised: hard worst 0 best 1 → P 0.5, Q 0, R 1; easy worst 0.2 best 1 → P 0, Q 1, R 0.5.
+    // Weighted (3:1): P (1.5 + 0)/4 = 0.375, Q (0 + 1)/4 = 0.25, R (3 + 0.5)/4 = 0.875 → R 1, P 2, Q 3.
+    // (Unweighted it would be P 0.25 < Q 0.5: the weights decide the order of P and Q.)
+    const r = computeLeaderboard(weighted, { B: 200, seed: 3 });
+    const [p, q, rr] = r.aggregate.rows;
+    close(p!.score, 0.375, 1e-12, 'P');
+    close(q!.score, 0.25, 1e-12, 'Q');
+    close(rr!.score, 0.875, 1e-12, 'R');
+    assert.deepEqual(r.aggregate.rows.map((a) => a.rank), [2, 3, 1]);
+    assert.match(r.aggregate.label, /^weighted mean \(weights 3, 1\)/);
+    // Replicates: Q and R score the same on every resample of hard, and easy has no interval, so theirs are fixed:
+    // Q [0.25, 0.25], R [0.875, 0.875]. P's hard mean in a paired resample of its 2 samples is 0 (both draws sample 2,
+    // probability 1/4), 0.5 (1/2) or 1 (1/4), so its aggregate is (3·{0, 0.5, 1} + 0)/4 = {0, 0.375, 0.75}; with
+    // B = 200, about 50 replicates sit at each end, so the 2.5% and 97.5% quantiles are the ends: [0, 0.75].
+    assert.deepEqual([q!.lo, q!.hi, rr!.lo, rr!.hi], [0.25, 0.25, 0.875, 0.875]);
+    assert.deepEqual([p!.lo, p!.hi], [0, 0.75]);
+    // Ranks per replicate: P at 0 is below Q (rank 3, Q 2); at 0.375 or 0.75 it is between Q and R (P 2, Q 3). R is always 1.
+    assert.deepEqual(r.aggregate.rows.map((a) => [a.rankLo, a.rankHi]), [[2, 3], [2, 3], [1, 1]]);
+  });
+
+  test('equal weights give the plain mean; weights are part of the cache key', () => {
+    const plain = computeLeaderboard({ ...weighted, benchmarks: weighted.benchmarks.map((b) => ({ ...b, weight: 2 })) }, { B: 0 });
+    assert.deepEqual(plain.aggregate.rows.map((a) => a.score), [0.25, 0.5, 0.75]);
+    assert.match(plain.aggregate.label, /^mean of/);
+    const key = (w: number): string => leaderboardCacheKey({ ...weighted, benchmarks: weighted.benchmarks.map((b, i) => (i ? b : { ...b, weight: w })) });
+    assert.notEqual(key(3), key(2));
+    assert.equal(key(3), leaderboardCacheKey(weighted));
   });
 });

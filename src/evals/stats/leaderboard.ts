@@ -14,10 +14,12 @@
  *
  * Aggregate: each benchmark's point means are mapped to [0, 1] across the
  * models that have them (best = 1, worst = 0; all equal → 0.5), and a
- * model's aggregate is the plain mean of its normalised scores. Only models
+ * model's aggregate is the weighted mean of its normalised scores,
+ * Σ w_k·s_k / Σ w_k (weights default to 1: the plain mean). Only models
  * with a score on every benchmark get one (skipping a hard benchmark must
- * not help). Replicate b of the aggregate applies the same fixed maps to
- * replicate b of every benchmark, which gives its interval and rank interval.
+ * not help). Replicate b of the aggregate applies the same fixed maps and
+ * the same weights to replicate b of every benchmark, which gives its
+ * interval and rank interval: the interval is that of the weighted mean.
  */
 import { createHash } from 'node:crypto';
 import { badRequest } from '../../core/errors.js';
@@ -31,6 +33,8 @@ export interface BenchmarkSpec {
   higherIsBetter: boolean;
   /** Changes whenever the benchmark's definition or samples change (for the cache key). */
   version?: string;
+  /** Its weight in the aggregate: a finite number > 0 (default 1). */
+  weight?: number;
 }
 
 export interface ModelSpec {
@@ -141,8 +145,8 @@ function isSamples(e: ScoreEntry): e is { samples: Float64Array } {
 export function leaderboardCacheKey(input: Pick<LeaderboardInput, 'benchmarks' | 'models'>, opts: LeaderboardOptions = {}): string {
   for (const x of [...input.benchmarks, ...input.models]) if (typeof x.version !== 'string') throw badRequest(`cache key: ${JSON.stringify(x.id)} has no version`);
   const canonical = JSON.stringify({
-    v: 1, // bump when the computation changes
-    benchmarks: input.benchmarks.map((b) => [b.id, b.higherIsBetter, b.version]),
+    v: 2, // bump when the computation changes (2: weighted aggregate)
+    benchmarks: input.benchmarks.map((b) => [b.id, b.higherIsBetter, b.version, b.weight ?? 1]),
     models: input.models.map((m) => [m.id, m.version, m.cost ?? null, m.latency ?? null]),
     opts: [opts.level ?? 0.95, opts.B ?? 1000, opts.seed ?? 1, opts.interval ?? 'auto', opts.groups ?? null, (opts.pareto ?? []).map((o) => [o.name, o.source, o.direction ?? null])],
   });
@@ -167,6 +171,7 @@ export function computeLeaderboard(input: LeaderboardInput, opts: LeaderboardOpt
   for (const b of input.benchmarks) {
     if (bids.has(b.id)) throw badRequest(`duplicate benchmark ${JSON.stringify(b.id)}`);
     bids.add(b.id);
+    if (b.weight !== undefined && !(Number.isFinite(b.weight) && b.weight > 0)) throw badRequest(`benchmark ${JSON.stringify(b.id)}: weight must be a finite number > 0`);
   }
   const M = input.models.length;
   const K = input.benchmarks.length;
@@ -270,6 +275,10 @@ export function computeLeaderboard(input: LeaderboardInput, opts: LeaderboardOpt
     const { worst, best } = normalisation[k]!;
     return best === worst ? 0.5 : (v - worst) / (best - worst);
   };
+  // Weights normalised to sum 1 once, so the point and every replicate are the same weighted mean.
+  const weights = input.benchmarks.map((b) => b.weight ?? 1);
+  const weightSum = weights.reduce((a, w) => a + w, 0);
+  const w = Float64Array.from(weights, (x) => x / weightSum);
   const aggPoint = new Float64Array(M).fill(Number.NaN);
   const missing: string[][] = input.models.map(() => []);
   for (let m = 0; m < M; m++) {
@@ -277,9 +286,9 @@ export function computeLeaderboard(input: LeaderboardInput, opts: LeaderboardOpt
     for (let k = 0; k < K; k++) {
       const v = points[k]![m]!;
       if (v !== v) missing[m]!.push(input.benchmarks[k]!.id);
-      else s += norm(k, v);
+      else s += w[k]! * norm(k, v);
     }
-    if (K > 0 && missing[m]!.length === 0) aggPoint[m] = s / K;
+    if (K > 0 && missing[m]!.length === 0) aggPoint[m] = s;
   }
   // Aggregate replicates need replicates on every benchmark (a benchmark of reported points only has none: its points stay fixed, sd from their intervals).
   let aggReps: Float64Array | null = null;
@@ -301,8 +310,8 @@ export function computeLeaderboard(input: LeaderboardInput, opts: LeaderboardOpt
       if (aggPoint[m] !== aggPoint[m]) continue;
       for (let b = 0; b < B; b++) {
         let s = 0;
-        for (let k = 0; k < K; k++) s += norm(k, filled[k]![m * B + b]!);
-        aggReps[m * B + b] = s / K;
+        for (let k = 0; k < K; k++) s += w[k]! * norm(k, filled[k]![m * B + b]!);
+        aggReps[m * B + b] = s;
       }
     }
   }
@@ -321,7 +330,8 @@ export function computeLeaderboard(input: LeaderboardInput, opts: LeaderboardOpt
     }
     return { model: m.id, score, lo, hi, rank: aggRanks[mi]!.rank, rankLo: aggRanks[mi]!.lo, rankHi: aggRanks[mi]!.hi, missing: [] };
   });
-  const aggLabel = `mean of per-benchmark scores normalised to [0, 1] (best model 1, worst 0) over ${K} benchmarks; ${aggReps ? `${percentLabel(level)} bootstrap interval, B = ${B}, seed ${seed}` : 'no interval (B = 0)'}`;
+  const weighted = weights.some((x) => x !== weights[0]);
+  const aggLabel = `${weighted ? `weighted mean (weights ${weights.join(', ')})` : 'mean'} of per-benchmark scores normalised to [0, 1] (best model 1, worst 0) over ${K} benchmarks; ${aggReps ? `${percentLabel(level)} bootstrap interval, B = ${B}, seed ${seed}` : 'no interval (B = 0)'}`;
 
   const result: LeaderboardResult = { benchmarks: benchResults, aggregate: { rows: aggRows, label: aggLabel, normalisation }, pareto: null, level, B, seed };
   if (opts.pareto) result.pareto = leaderboardPareto(input, result, opts.pareto);

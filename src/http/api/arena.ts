@@ -10,6 +10,7 @@ import {
   listArenas,
   vote,
 } from '../../services/arena.js';
+import { exportArenaVotes } from '../../services/arena-export.js';
 import { deleteEndpoint, listEndpoints, putEndpoint } from '../../services/arena-live.js';
 import { renderMarkdown } from '../../ui/markdown.js';
 import { readJsonObject } from '../body.js';
@@ -83,7 +84,8 @@ const body = (ctx: Ctx): Promise<Record<string, unknown>> => readJsonObject(ctx.
  * - `[]`: GET list (`owner`), POST create;
  * - `[ns, slug]`: GET, DELETE;
  * - `[ns, slug, 'battles']`: POST deal a battle;
- * - `[ns, slug, 'battles', id, 'vote']`: POST vote;
+ * - `[ns, slug, 'battles', id, 'vote']`: POST vote (`winner`, optional `consent`);
+ * - `[ns, slug, 'export']`: POST export consented votes to a dataset (docs/feedback.md);
  * - `[ns, slug, 'leaderboard']`: GET ratings (`style`, `seed`);
  * - `[ns, slug, 'endpoints']`: a live arena's model endpoints: GET, PUT one, DELETE `?model=`.
  */
@@ -127,13 +129,18 @@ export async function arenaApiRoute(ctx: Ctx, segs: string[]): Promise<void> {
     methodIs(ctx, 'POST');
     const arena = await findArena(ctx.hub, actor, ns, slug);
     const b = await body(ctx);
-    return sendJson(ctx, 200, await vote(ctx.hub, actor, arena, battleId!, b.winner));
+    return sendJson(ctx, 200, await vote(ctx.hub, actor, arena, battleId!, b.winner, b.consent));
   }
   if (segs.length === 3 && what === 'leaderboard') {
     methodIs(ctx, 'GET', 'HEAD');
     const arena = await findArena(ctx.hub, actor, ns, slug);
     const board = await arenaLeaderboard(ctx.hub, arena, { style: styleParam(ctx), seed: seedParam(ctx) });
     return sendJson(ctx, 200, { arena: arenaJson(ctx, arena), ...leaderboardJson(board) });
+  }
+  if (segs.length === 3 && what === 'export') {
+    methodIs(ctx, 'POST');
+    const arena = await findArena(ctx.hub, actor, ns, slug);
+    return sendJson(ctx, 200, await exportArenaVotes(ctx.hub, actor, arena, await body(ctx)));
   }
   if (segs.length === 3 && what === 'endpoints') {
     methodIs(ctx, 'GET', 'HEAD', 'PUT', 'DELETE');

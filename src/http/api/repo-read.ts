@@ -6,6 +6,7 @@ import { tagsOf } from '../../services/listing.js';
 import { rollSocialWindows } from '../../services/trending.js';
 import { getRepo, type RepoRow } from '../../services/repos.js';
 import { resolveRevision } from '../../services/revisions.js';
+import { sourceInfo } from '../../mirror/replicate-store.js';
 import { listFiles, lookupPath, walkTree } from '../../services/tree-index.js';
 import { readBody } from '../body.js';
 import type { Ctx } from '../context.js';
@@ -26,6 +27,9 @@ export async function repoInfoRoute(ctx: Ctx, ref: RepoRef, revision: string | u
   );
   const tags = (await tagsOf(ctx.hub, [repo.id])).get(repo.id) ?? [];
   const info = repoInfo(repo, { sha: rev.commit, siblings, tags, usedStorage: files.reduce((n, f) => n + f.size, 0) });
+  // Where a pulled or imported repo came from (docs/replication.md).
+  const mirror = await sourceInfo(ctx.hub.db, repo.id);
+  if (mirror) info.mirror = mirror;
   sendJson(ctx, 200, applyExpand(info, ctx.list('expand')));
 }
 

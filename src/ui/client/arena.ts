@@ -92,7 +92,9 @@ if (root) {
     votes.disabled = true;
     showStatus(status, 'Sending your vote…');
     try {
-      const r = await api<Revealed>(`${base}/battles/${encodeURIComponent(battle.battleId)}/vote`, { method: 'POST', json: { winner } });
+      // Consent is the voter's choice per vote; unticked (the default) means the vote is never exported.
+      const publish = root.querySelector<HTMLInputElement>('#arena-consent')?.checked === true;
+      const r = await api<Revealed>(`${base}/battles/${encodeURIComponent(battle.battleId)}/vote`, { method: 'POST', json: { winner, consent: { publish } } });
       revealA.textContent = `· ${r.a}`;
       revealB.textContent = `· ${r.b}`;
       result.textContent = `${LABEL[r.winner]}. Model A was ${r.a}; Model B was ${r.b}.`;

@@ -51,6 +51,7 @@ export function arenaVotePage(page: PageContext, row: ArenaRow): string {
             <button type="button" data-winner="tie" aria-keyshortcuts="3">Tie <kbd>3</kbd></button>
             <button type="button" data-winner="both_bad" aria-keyshortcuts="4">Both are bad <kbd>4</kbd></button>
           </fieldset>
+          <p class="arena-consent"><label><input type="checkbox" id="arena-consent"> Publish my votes: the arena's owners may publish a vote where one answer won in a dataset (the prompt and both answers, redacted, without my name)</label></p>
           <div class="arena-after" id="arena-after" hidden>
             <p id="arena-result" role="status"></p>
             <button type="button" class="primary" id="arena-next" aria-keyshortcuts="n">Next battle <kbd>N</kbd></button>

@@ -23,6 +23,7 @@ export function repoHeader(actor: Actor, row: RepoRow, tab: RepoTab, tags: strin
     <div class="small muted">${row.type === 'model' ? 'Model' : row.type === 'dataset' ? 'Dataset' : 'Space'}</div>
     <h1><a href="/${row.namespace}">${row.namespace}</a> / <a href="${base}">${row.name}</a>
       ${row.private ? html`<span class="pill private">private</span>` : ''}${row.gated ? html`<span class="pill">gated</span>` : ''}</h1>
+    ${row.mirror_of ? html`<div class="small muted">Mirrored from <a href="${row.mirror_of}" rel="nofollow noopener">${row.mirror_of}</a> · read-only here</div>` : ''}
     <div>${shownTags.map((t) => html`<a class="pill" href="/${row.type}s?filter=${encodeURIComponent(t)}">${t}</a>`)}</div>
     <div class="small muted">↓ ${String(row.downloads)} downloads · ${likeButton(actor, row)} · updated ${timeAgo(row.last_modified)}</div>
     ${socialExtras(actor, row)}
