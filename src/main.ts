@@ -14,7 +14,7 @@ import { drainServer, type DrainOptions } from './http/shutdown.js';
 import { pendingWebhookDeliveries } from './services/queue-depth.js';
 import { RateLimits } from './http/rate-limit.js';
 import { DatabaseRateLimitStore } from './http/rate-limit-db.js';
-import type { Hub } from './services/hub.js';
+import type { Hub, HubLimits } from './services/hub.js';
 import { HubEvents } from './services/events.js';
 import { syncPending } from './services/indexer.js';
 import { registerDiscussions } from './services/pull-requests.js';
@@ -64,6 +64,17 @@ async function installHooks(dataDir: string): Promise<string> {
   return hooksDir;
 }
 
+/** The limits services enforce, from the config. */
+export function hubLimits(config: Config): HubLimits {
+  return {
+    maxCommitLineBytes: config.maxCommitLineBytes,
+    maxJsonBodyBytes: config.maxJsonBodyBytes,
+    lfsThresholdBytes: config.lfsThresholdBytes,
+    signedUrlTtlSeconds: config.signedUrlTtlSeconds,
+    maxLfsObjectBytes: config.maxLfsObjectBytes,
+  };
+}
+
 /** The limiter: its buckets in the database (shared by every process) or in memory (this process only). */
 function rateLimitsFor(config: Config, opened: OpenedDb): RateLimits {
   const settings = {
@@ -95,13 +106,7 @@ export async function startHub(config: Config): Promise<RunningHub> {
     gitRoot: path.join(config.dataDir, 'git'),
     tmpDir,
     events: new HubEvents(),
-    limits: {
-      maxCommitLineBytes: config.maxCommitLineBytes,
-      maxJsonBodyBytes: config.maxJsonBodyBytes,
-      lfsThresholdBytes: config.lfsThresholdBytes,
-      signedUrlTtlSeconds: config.signedUrlTtlSeconds,
-      maxLfsObjectBytes: config.maxLfsObjectBytes,
-    },
+    limits: hubLimits(config),
   };
   await mkdir(hub.gitRoot, { recursive: true });
   registerDiscussions(hub);

@@ -14,44 +14,33 @@ import { HubEvents } from '../../services/events.js';
 import type { Hub } from '../../services/hub.js';
 import { findRepo, type RepoRow } from '../../services/repos.js';
 import { createBlobStore } from '../../storage/create-blob-store.js';
-import { FsBlobStore } from '../../storage/fs-blob-store.js';
+import { processScratchDir } from '../../storage/process-files.js';
+import { hubLimits } from '../../main.js';
 import type { Command, CommandContext } from '../command.js';
 import { stringFlag } from '../command.js';
 
 /**
  * The services as `orchard serve` composes them, on the same data folder and
- * database, for commands that copy repos in and out. The blob store is not
- * `init()`ed and the temp folder not emptied: a hub may be running on the same
- * data folder, with uploads in flight. Events have no listeners here (webhooks
- * fire for scheduled syncs, which run inside the hub).
+ * database, for commands that copy repos in and out. A hub may be running on
+ * the same data folder: the blob store's and this process's scratch folders
+ * are per process, so neither disturbs the other's uploads. Events have no
+ * listeners here (webhooks fire for scheduled syncs, which run inside the hub).
  */
 export async function cliHub(ctx: CommandContext): Promise<Hub> {
   const db = await ctx.db();
   const { config } = ctx;
-  const lfsRoot = path.join(config.dataDir, 'lfs');
-  await mkdir(path.join(lfsRoot, 'tmp'), { recursive: true });
-  await mkdir(path.join(lfsRoot, 'objects'), { recursive: true });
-  const tmpDir = path.join(config.dataDir, 'tmp');
-  await mkdir(tmpDir, { recursive: true });
   const gitRoot = path.join(config.dataDir, 'git');
   await mkdir(gitRoot, { recursive: true });
   const secret = await db.selectFrom('settings').select('value').where('key', '=', 'signing_secret').executeTakeFirst();
   return {
     db,
     dialect: config.databaseUrl && /^postgres(ql)?:\/\//.test(config.databaseUrl) ? 'postgres' : 'sqlite',
-    // The filesystem store is not init()ed: that would empty its temp folder under a running hub's uploads.
-    blobs: config.s3 ? await createBlobStore(config) : new FsBlobStore(lfsRoot),
+    blobs: await createBlobStore(config),
     signer: new UrlSigner(secret ? Buffer.from(secret.value, 'hex') : randomBytes(32)),
     gitRoot,
-    tmpDir,
+    tmpDir: await processScratchDir(path.join(config.dataDir, 'tmp')),
     events: new HubEvents(),
-    limits: {
-      maxCommitLineBytes: config.maxCommitLineBytes,
-      maxJsonBodyBytes: config.maxJsonBodyBytes,
-      lfsThresholdBytes: config.lfsThresholdBytes,
-      signedUrlTtlSeconds: config.signedUrlTtlSeconds,
-      maxLfsObjectBytes: config.maxLfsObjectBytes,
-    },
+    limits: hubLimits(config),
   };
 }
 
