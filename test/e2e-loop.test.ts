@@ -128,11 +128,26 @@ describe('the loop: benchmark → leaderboard → arena → feedback → dataset
     await table.waitFor();
     assert.deepEqual(await table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-model'))), ['alice/big', 'alice/chat', 'alice/base', 'alice/old']);
     const cell = async (model: string, col: number): Promise<string> => (await table.locator(`tr[data-model="${model}"] td`).nth(col).innerText()).replace(/\s+/g, ' ');
-    assert.match(await cell('alice/chat', 0), /^0\.696 \[0\.[0-9]{3}, 0\.[0-9]{3}\] rank [1-4](–[1-4])?$/);
-    assert.match(await cell('alice/big', 0), /^1\.000 \[[01]\.[0-9]{3}, 1\.[0-9]{3}\] rank 1(–[1-4])?$/);
-    // Per benchmark: the mean, a Wilson interval around it, n and a rank interval.
-    assert.match(await cell('alice/chat', 1), /^0\.800 \[0\.[0-9]{3}, 0\.[0-9]{3}\] n=40 rank [1-4](–[1-4])?$/);
-    assert.match(await cell('alice/base', 2), /^0\.250 \[0\.[0-9]{3}, 0\.[0-9]{3}\] n=40 rank [1-4](–[1-4])?$/);
+    // A cell: the point, its interval (numbers to 3 significant digits), then the rank interval.
+    const interval = (cellText: string): { point: number; lo: number; hi: number; rank: string; flags: string } => {
+      const m = /^([0-9.]+) \[([0-9.]+), ([0-9.]+)\](?: n=40)? rank ([1-4](?:–[1-4])?)(.*)$/.exec(cellText);
+      assert.ok(m, `a cell with an interval and a rank interval: ${cellText}`);
+      return { point: Number(m[1]), lo: Number(m[2]), hi: Number(m[3]), rank: m[4]!, flags: m[5]!.trim() };
+    };
+    const chatAgg = interval(await cell('alice/chat', 0));
+    assert.equal(chatAgg.point, 0.696);
+    assert.ok(chatAgg.lo < chatAgg.point && chatAgg.point < chatAgg.hi, JSON.stringify(chatAgg));
+    const bigAgg = interval(await cell('alice/big', 0));
+    assert.equal(bigAgg.point, 1);
+    assert.match(bigAgg.rank, /^1/);
+    // Per benchmark: the mean, a Wilson interval around it (never a point), n and a rank interval.
+    assert.match(await cell('alice/chat', 1), / n=40 rank /);
+    const chatQa = interval(await cell('alice/chat', 1));
+    assert.equal(chatQa.point, 0.8);
+    assert.ok(chatQa.lo < 0.8 && chatQa.hi > 0.8);
+    // Posted by the model's own writer: flagged as self-reported.
+    assert.equal(chatQa.flags, 'self-reported');
+    assert.equal(interval(await cell('alice/base', 2)).point, 0.25);
     assert.match(await table.locator('thead').innerText(), /weight 3/);
     const methods = await alicePage.locator('#methods').innerText();
     assert.match(methods, /Wilson/);
