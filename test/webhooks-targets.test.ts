@@ -35,7 +35,7 @@ describe('webhook targets', () => {
     assert.throws(() => parseTargetUrl(''), /"url" is required/);
     assert.throws(() => parseTargetUrl(`https://e.org/${'a'.repeat(3000)}`), /longer than/);
     assert.equal(parseTargetUrl('https://example.org/h#frag').toString(), 'https://example.org/h');
-    await assert.rejects(checkTarget(new URL('http://127.0.0.1/'), false), /Webhook target refused/);
+    await assert.rejects(checkTarget(new URL('http://127.0.0.1/'), false), /Target refused/);
     assert.equal((await checkTarget(new URL('http://127.0.0.1/'), true)).address, '127.0.0.1');
     assert.equal((await checkTarget(new URL('http://[::1]:8080/'), true)).family, 6);
     await assert.rejects(checkTarget(new URL('http://no-such-host.invalid/'), true), /does not resolve/);

@@ -133,7 +133,7 @@ for (const dialect of testDialects()) {
       ];
       for (const target of refused) {
         const err = await expectError(await post('/api/settings/webhooks', strict.tokens.alice, { url: target, watched: [{ type: 'model', name: 'alice/hooked' }] }, strict), 400, 'BadRequest');
-        assert.match(err.error, /Webhook target refused/, target);
+        assert.match(err.error, /Target refused/, target);
         assert.match(err.error, /ORCHARD_WEBHOOKS_ALLOW_PRIVATE_TARGETS/, target);
       }
       // A public address is accepted (nothing is sent until an event happens).

@@ -151,16 +151,16 @@ export async function checkTarget(url: URL, allowPrivate: boolean): Promise<Chec
     try {
       addresses = await lookup(host, { all: true, verbatim: true });
     } catch (err) {
-      throw new UnresolvedHost('BadRequest', `The webhook host ${host} does not resolve (${(err as NodeJS.ErrnoException).code ?? 'DNS error'})`);
+      throw new UnresolvedHost('BadRequest', `The host ${host} does not resolve (${(err as NodeJS.ErrnoException).code ?? 'DNS error'})`);
     }
-    if (addresses.length === 0) throw new UnresolvedHost('BadRequest', `The webhook host ${host} does not resolve`);
+    if (addresses.length === 0) throw new UnresolvedHost('BadRequest', `The host ${host} does not resolve`);
   }
   if (!allowPrivate) {
     for (const a of addresses) {
       const why = blockedReason(a.address);
       if (why) {
         const resolved = a.address === host ? '' : ` resolves to ${a.address}, which is`;
-        throw new HubError('BadRequest', `Webhook target refused: ${host}${resolved || ' is'} ${why}; ${PRIVATE_TARGET_HINT}`);
+        throw new HubError('BadRequest', `Target refused: ${host}${resolved || ' is'} ${why}; ${PRIVATE_TARGET_HINT}`);
       }
     }
   }
