@@ -1,5 +1,7 @@
 /**
- * Runs the download and upload benchmarks on one shared source file, then
+ * Runs the download, upload, S3 resolve (bench/s3-resolve.ts) and mirror
+ * (bench/mirror.ts) benchmarks
+ * on one shared source file, then
  * the web UI benchmark (bench/ui.ts) and the leaderboard statistics
  * (bench/leaderboard.ts), and prints a summary table.
  *
@@ -17,6 +19,8 @@ import os from 'node:os';
 import { MiB, benchSizeBytes, createSourceFile, isMain, log, runCleanups, summaryTable, tempDir, type SummaryRow } from './common.js';
 import { runDownloadBench } from './download.js';
 import { runLeaderboardBench } from './leaderboard.js';
+import { runMirrorBench } from './mirror.js';
+import { runS3ResolveBench } from './s3-resolve.js';
 import { runUiBench } from './ui.js';
 import { runUploadBench } from './upload.js';
 
@@ -28,6 +32,8 @@ async function main(): Promise<void> {
   const rows: SummaryRow[] = [];
   rows.push(...(await runDownloadBench({ source })));
   rows.push(...(await runUploadBench({ source })));
+  rows.push(...(await runS3ResolveBench({ source })));
+  rows.push(...(await runMirrorBench({ source })));
   rows.push(...(await runUiBench()));
   rows.push(...(await runLeaderboardBench()));
   log(`\n== Summary (${size / MiB} MiB; ratios of best runs, hub / baseline measured in the same run) ==`);

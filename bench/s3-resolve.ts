@@ -18,13 +18,13 @@ import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { s3ClientFor } from '../src/storage/s3-blob-store.js';
-import { spawnHub, type SpawnedHub } from '../test/helpers/hub.js';
+import type { SpawnedHub } from '../test/helpers/hub.js';
 import { S3RVER_KEY, startS3Emulator } from '../test/helpers/s3-emulator.js';
 import {
   MiB, benchRounds, benchSizeBytes, best, createSourceFile, fmt, isMain, log, mbPerSec, median, onCleanup, runCleanups, runNodeJson, stopChild, summaryTable, table, tempDir, waitForIdle,
   type SourceFile, type SummaryRow,
 } from './common.js';
-import { createRepo, startBenchHub, uploadLfsFile, type BenchHub } from './hub.js';
+import type { BenchHub } from './hub.js';
 
 const SCRIPT = new URL(import.meta.url).pathname;
 const REPO = 'alice/bench-s3';
@@ -148,6 +148,9 @@ export async function runS3ResolveBench(opts: { source?: SourceFile; rounds?: nu
   const small = createSourceFile(await tempDir('orchard-bench-s3-small-'), MiB);
 
   log('setting up: S3 emulator, hub on the bucket, LFS uploads, commits…');
+  // Loaded here, not at the top: the client and emulator processes of this file need none of the hub.
+  const { createRepo, startBenchHub, uploadLfsFile } = await import('./hub.js');
+  const { spawnHub } = await import('../test/helpers/hub.js');
   const emulator = await spawnEmulator();
   const store = emulator.store;
   const s3env = {

@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { HubError } from '../core/errors.js';
+import { log } from '../core/log.js';
 import { SHA256_RE } from '../core/revision.js';
 import type { BlobStore, ByteRange } from './blob-store.js';
 import { S3MultipartUpload, storageError } from './s3-multipart.js';
@@ -130,7 +131,7 @@ export class S3BlobStore implements BlobStore {
     }
     await this.abortStaleUploads(24 * 3600 * 1000).catch((err: unknown) => {
       // Some S3-compatible servers do not list uploads; a bucket lifecycle rule covers them (docs/storage.md).
-      console.error(`orchard: could not list abandoned multipart uploads in bucket ${this.bucket}: ${(err as Error).message}`);
+      log.warn('could not list abandoned multipart uploads', { bucket: this.bucket, error: (err as Error).message });
     });
   }
 

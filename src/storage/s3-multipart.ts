@@ -7,6 +7,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { HubError } from '../core/errors.js';
+import { log } from '../core/log.js';
 
 /**
  * A storage failure as a HubError: 504 when the storage could not be reached,
@@ -17,7 +18,7 @@ export function storageError(err: unknown, what: string): HubError {
   if (err instanceof HubError) return err;
   const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
   const name = (err as Error).name ?? 'Error';
-  console.error(`orchard: object storage: ${what} failed: ${name}${status ? ` (HTTP ${status})` : ''}: ${(err as Error).message}`);
+  log.error('object storage request failed', err, { operation: what, status });
   return status === undefined
     ? new HubError('UpstreamUnavailable', 'Object storage could not be reached')
     : new HubError('BadGateway', `Object storage answered ${name} (HTTP ${status})`);
@@ -94,7 +95,7 @@ export class S3MultipartUpload {
     } catch (err) {
       const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
       if (status === 404) return; // already gone (aborted twice, or expired by a lifecycle rule)
-      console.error(`orchard: object storage: aborting multipart upload ${this.uploadId} of ${this.key} failed (${(err as Error).name}); a bucket lifecycle rule removes it later (docs/storage.md)`);
+      log.warn('aborting a multipart upload failed; a bucket lifecycle rule removes it later (docs/storage.md)', { key: this.key, upload_id: this.uploadId, error: (err as Error).name });
     }
   }
 }
