@@ -6,7 +6,9 @@
  *   npm run build && node dist/bench/mirror.js      (BENCH_SIZE_MB=64 for a quick run)
  *
  * Every round starts with both caches empty (a fresh nginx cache folder and
- * process, a fresh B process on a fresh data folder) and times four full
+ * process, a fresh B process on a fresh data folder), lets each fill a small
+ * other file first (untimed: a mirror's process is not new when a file is
+ * asked for the first time), and times four full
  * downloads of one LFS file, each from its own client process that counts
  * and drops the bytes: the cold fill through nginx, the cold fill through B,
  * the download straight from A, and the second (cached) download through B.

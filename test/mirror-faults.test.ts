@@ -126,18 +126,24 @@ describe('pull-through cache: size cap', () => {
     const names = async (): Promise<string[]> => (await b.running.hub.db.selectFrom('mirror_objects').select('name').orderBy('name').execute()).map((r) => r.name);
     const sha = (i: number): string => `sha256-${createHash('sha256').update(files[i]!).digest('hex')}`;
 
+    // A client has the last byte as soon as the hash matched; the object joins the cache right after.
+    const cached = (n: number): Promise<boolean> => waitUntil(async () => (await names()).includes(sha(n)), `f${n} in the cache`);
     assert.equal((await drain(await get(0))).size, 16 * MiB);
+    await cached(0);
     // f0 is held open by a client that reads nothing yet: it must survive the evictions below.
     const slow = await get(0);
     assert.equal(slow.status, 200);
     await drain(await get(1));
+    await cached(1);
     await drain(await get(2));
+    await cached(2);
     const held = await names();
     assert.ok(held.includes(sha(0)), 'the object being read is kept');
     assert.ok(!held.includes(sha(1)), 'the least recently used free object went');
     const rest = await drain(slow);
     assert.equal(rest.sha, sha(0).slice('sha256-'.length));
     await drain(await get(3));
+    await cached(3);
     const now = await names();
     assert.ok(!now.includes(sha(0)), 'once released, f0 can go');
     assert.ok(now.includes(sha(3)));

@@ -451,18 +451,17 @@ export class MirrorCache {
     return this.objects.open(objectKey, async (offset, signal) => {
       const headers: Record<string, string> = { 'accept-encoding': 'identity' };
       if (offset > 0) headers.range = `bytes=${offset}-`;
-      const res = await this.upstream.request(url, { headers, signal, passStatuses: [416] });
+      const res = await this.upstream.stream(url, { headers, signal, passStatuses: [416] });
       if (res.status === 416) {
-        await res.body?.cancel().catch(() => undefined);
+        res.body.resume();
         throw new StaleRangeError(`Upstream has fewer than the ${offset} bytes already cached of ${filePath}`);
       }
-      if (!res.body) throw new HubError('BadGateway', `Upstream sent no body for ${filePath}`);
       let start = 0;
       if (res.status === 206) {
-        const m = /^bytes (\d+)-/.exec(res.headers.get('content-range') ?? '');
+        const m = /^bytes (\d+)-/.exec(res.header('content-range') ?? '');
         start = m ? Number(m[1]) : -1;
       }
-      return { start, body: res.body as unknown as AsyncIterable<Uint8Array> };
+      return { start, body: res.body };
     });
   }
 }

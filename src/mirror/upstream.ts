@@ -1,3 +1,5 @@
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { HubError } from '../core/errors.js';
 import type { RepoType } from '../core/repo-id.js';
 
@@ -81,6 +83,52 @@ export class Upstream {
     throw upstreamError(res);
   }
 
+  /**
+   * A GET whose body is large (file contents), on node:http rather than
+   * fetch: its Buffers go straight to the cache's writes and hash, where
+   * fetch's web stream cost a third of a cold fill's CPU (bench/mirror.ts).
+   * Redirects are followed (an LFS file's bytes may live on object storage);
+   * the token goes to upstream's own origin only.
+   */
+  async stream(pathAndQuery: string, init: { headers?: Record<string, string>; signal?: AbortSignal; passStatuses?: number[] } = {}): Promise<StreamedAnswer> {
+    if (this.opts.offline) throw new HubError('UpstreamUnavailable', 'This hub is offline and does not hold this in its cache');
+    const origin = new URL(this.opts.url).origin;
+    let url = new URL(this.opts.url + pathAndQuery);
+    for (let hops = 0; hops <= 5; hops++) {
+      const headers: Record<string, string> = { 'user-agent': 'orchard-mirror', ...init.headers };
+      if (this.opts.token && url.origin === origin) headers.authorization = `Bearer ${this.opts.token}`;
+      const res = await this.get(url, headers, init.signal);
+      const status = res.statusCode ?? 502;
+      const header = (name: string): string | undefined => {
+        const v = res.headers[name.toLowerCase()];
+        return Array.isArray(v) ? v.join(', ') : v;
+      };
+      if (status >= 300 && status < 400 && header('location')) {
+        res.resume();
+        url = new URL(header('location')!, url);
+        continue;
+      }
+      if (status < 400 || init.passStatuses?.includes(status)) return { status, header, body: res };
+      res.resume();
+      throw errorFor(status, header);
+    }
+    throw new HubError('BadGateway', 'Upstream redirected too many times');
+  }
+
+  private get(url: URL, headers: Record<string, string>, signal: AbortSignal | undefined): Promise<IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+      const req = send(url, { method: 'GET', headers, signal }, resolve);
+      const timer = setTimeout(() => req.destroy(new Error(`no answer within ${this.opts.timeoutMs} ms`)), this.opts.timeoutMs);
+      req.on('response', () => clearTimeout(timer));
+      req.on('error', (err) => {
+        clearTimeout(timer);
+        reject(new HubError('UpstreamUnavailable', `The upstream hub could not be reached (${errorText(err)}) and this is not cached`));
+      });
+      req.end();
+    });
+  }
+
   async json<T>(pathAndQuery: string, init: { method?: string; body?: string } = {}): Promise<{ body: T; res: Response }> {
     const res = await this.request(pathAndQuery, { ...init, headers: init.body ? { 'content-type': 'application/json' } : {} });
     try {
@@ -91,25 +139,35 @@ export class Upstream {
   }
 }
 
+/** A streamed answer of `Upstream.stream`: node's own message, Buffers as they come off the socket. */
+export interface StreamedAnswer {
+  status: number;
+  header(name: string): string | undefined;
+  body: IncomingMessage;
+}
+
 function errorText(err: unknown): string {
   const cause = (err as { cause?: { code?: string; message?: string } }).cause;
   return cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
 }
 
 function upstreamError(res: Response): HubError {
-  const code = res.headers.get('x-error-code') ?? '';
-  const message = res.headers.get('x-error-message') ?? `upstream answered ${res.status}`;
-  const commit = res.headers.get('x-repo-commit');
+  return errorFor(res.status, (name) => res.headers.get(name) ?? undefined);
+}
+
+function errorFor(status: number, header: (name: string) => string | undefined): HubError {
+  const code = header('x-error-code') ?? '';
+  const message = header('x-error-message') ?? `upstream answered ${status}`;
+  const commit = header('x-repo-commit');
   const headers = commit ? { 'X-Repo-Commit': commit } : undefined;
   if (PASSED_ON.has(code)) return new HubError(code as 'RepoNotFound', message, { headers });
   // The public Hub answers 401 for repos that do not exist or that the token may not see (spec 1.4).
-  if (res.status === 401 || res.status === 404) return new HubError('RepoNotFound', `Upstream: ${message}`);
-  if (res.status === 403) return new HubError('Forbidden', `Upstream refused: ${message}`);
-  if (res.status === 429) return new HubError('TooManyRequests', `Upstream is rate-limiting this mirror: ${message}`, { headers: retryAfter(res) });
-  return new HubError('BadGateway', `Upstream answered ${res.status}: ${message}`);
+  if (status === 401 || status === 404) return new HubError('RepoNotFound', `Upstream: ${message}`);
+  if (status === 403) return new HubError('Forbidden', `Upstream refused: ${message}`);
+  if (status === 429) {
+    const after = header('retry-after');
+    return new HubError('TooManyRequests', `Upstream is rate-limiting this mirror: ${message}`, { headers: after ? { 'Retry-After': after } : undefined });
+  }
+  return new HubError('BadGateway', `Upstream answered ${status}: ${message}`);
 }
 
-function retryAfter(res: Response): Record<string, string> | undefined {
-  const v = res.headers.get('retry-after');
-  return v ? { 'Retry-After': v } : undefined;
-}
