@@ -25,6 +25,7 @@ import { initialiseGit } from './services/repos.js';
 import { createBlobStore } from './storage/create-blob-store.js';
 import { createMirror } from './mirror/create-mirror.js';
 import { startReplicationScheduler } from './mirror/replication-scheduler.js';
+import { createJobQueue } from './jobs/create-job-queue.js';
 
 export interface RunningHub {
   hub: Hub;
@@ -36,8 +37,10 @@ export interface RunningHub {
   close(): Promise<void>;
   /**
    * Graceful shutdown: readiness fails, new connections are refused, requests
-   * in flight get `graceMs` to finish, then workers stop and the database
-   * closes. Resolves with the number of requests that had to be cut.
+   * in flight get `graceMs` to finish, then background jobs in flight get up
+   * to `graceMs` more (graphile-worker's graceful stop; a job cut after that
+   * is queued again) and the database closes. Resolves with the number of
+   * requests that had to be cut.
    */
   shutdown(opts: DrainOptions): Promise<number>;
 }
@@ -114,7 +117,10 @@ export async function startHub(config: Config): Promise<RunningHub> {
   setArenaLiveOptions(hub, { allowPrivateTargets: config.webhooksAllowPrivateTargets });
   // Before start-up recovery, so that a push a crash interrupted still reaches the webhooks.
   let webhookBaseUrl = config.publicUrl ?? `http://${config.host}:${config.port}`;
-  const stopWebhooks = startWebhooks(hub, {
+  // Background work (docs/operations.md): graphile-worker on PostgreSQL, shared by every process; in process on SQLite.
+  // Jobs may be added now; they run once the queue starts below.
+  const jobs = await createJobQueue({ dialect: opened.dialect, databaseUrl: config.databaseUrl });
+  const webhooks = await startWebhooks(hub, jobs, {
     allowPrivateTargets: config.webhooksAllowPrivateTargets,
     retryBaseMs: config.webhookRetryBaseMs,
     maxAttempts: config.webhookMaxAttempts,
@@ -131,6 +137,7 @@ export async function startHub(config: Config): Promise<RunningHub> {
   const hook = { hooksDir, url: '', token: randomBytes(24).toString('hex') };
   const ops = new Operations({ hub, metricsToken: config.metricsToken, metricsPublic: config.metricsPublic });
   ops.metrics.registerQueue('webhook_deliveries', () => pendingWebhookDeliveries(hub.db));
+  ops.metrics.registerQueue('jobs', () => jobs.pending());
   const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, createApp({ hub, publicUrl: config.publicUrl, trustProxy: config.trustProxy, hook, rateLimits: rateLimitsFor(config, opened), mirror, ops }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -141,10 +148,12 @@ export async function startHub(config: Config): Promise<RunningHub> {
   hook.url = `http://${loopback.includes(':') ? `[${loopback}]` : loopback}:${port}/internal/hooks/lfs-check`;
   const url = config.publicUrl ?? `http://${loopback.includes(':') ? `[${loopback}]` : loopback}:${port}`;
   webhookBaseUrl = url;
-  const stopReplication = startReplicationScheduler(hub, { env: process.env });
-  const stopServices = async (): Promise<void> => {
-    await stopReplication();
-    await stopWebhooks();
+  const replicationTasks = await startReplicationScheduler(hub, jobs, { env: process.env });
+  await jobs.start({ ...webhooks.tasks, ...replicationTasks });
+  const stopServices = async (abortAfterMs: number): Promise<void> => {
+    webhooks.stop();
+    // Jobs in flight finish, or are cut after the grace and queued again: none is lost.
+    await jobs.stop({ abortAfterMs });
     // Download counts are written beside their responses: finish them before the database goes.
     await settleDownloads(hub);
     await opened.close();
@@ -158,11 +167,11 @@ export async function startHub(config: Config): Promise<RunningHub> {
       ops.beginShutdown();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await stopServices();
+      await stopServices(0);
     },
     async shutdown(opts) {
       const cut = await drainServer(server, ops, opts);
-      await stopServices();
+      await stopServices(opts.graceMs);
       return cut;
     },
   };

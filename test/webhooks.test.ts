@@ -14,8 +14,12 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { nowIso } from '../src/core/time.js';
-import { DeliveryWorker } from '../src/services/webhook-delivery.js';
-import { api, commitVia, createRepoVia, expectError, fileOp, json, startTestHub, type TestHub, testDialects } from './helpers/hub.js';
+import { loadConfig } from '../src/config/config.js';
+import { createJobQueue } from '../src/jobs/create-job-queue.js';
+import type { JobQueue } from '../src/jobs/job-queue.js';
+import { startHub, type RunningHub } from '../src/main.js';
+import { deliveryTasks } from '../src/services/webhook-delivery.js';
+import { api, commitVia, createPgDatabase, createRepoVia, expectError, fileOp, json, seedUsers, startTestHub, type TestHub, testDialects, type Tokens } from './helpers/hub.js';
 import { type Received, verifySignature, waitUntil, WebhookReceiver } from './helpers/webhook-receiver.js';
 
 const exec = promisify(execFile);
@@ -446,28 +450,38 @@ for (const dialect of testDialects()) {
   });
 }
 
-for (const dialect of testDialects()) {
-  describe(`webhook workers competing for one queue (${dialect})`, () => {
-    let hub: TestHub;
+// Several queues on one database share their jobs only on PostgreSQL (graphile-worker); a SQLite hub is
+// one process whose queue lives in its memory (docs/operations.md), so there is nothing to compete for.
+for (const dialect of testDialects().filter((d) => d === 'postgres')) {
+  describe(`webhook jobs taken by three queues on one database (${dialect})`, () => {
+    let hub: { url: string; tokens: Tokens; running: RunningHub };
     let receiver: WebhookReceiver;
-    const extra: DeliveryWorker[] = [];
+    let pg: { url: string; drop(): Promise<void> };
+    let dataDir: string;
+    const extra: JobQueue[] = [];
 
     before(async () => {
       receiver = await WebhookReceiver.start();
-      hub = await startTestHub({ dialect, env: { ORCHARD_WEBHOOKS_ALLOW_PRIVATE_TARGETS: '1', ORCHARD_WEBHOOK_RETRY_BASE_MS: '10' } });
+      pg = await createPgDatabase();
+      dataDir = await mkdtemp(path.join(os.tmpdir(), 'orchard-wh-queues-'));
+      const tokens = await seedUsers(dataDir, pg.url);
+      const running = await startHub(loadConfig({ port: '0', data: dataDir, database: pg.url }, { ORCHARD_WEBHOOKS_ALLOW_PRIVATE_TARGETS: '1', ORCHARD_WEBHOOK_RETRY_BASE_MS: '10' }));
+      hub = { url: running.url, tokens, running };
     });
     after(async () => {
-      for (const w of extra) await w.stop();
-      await hub?.close();
+      for (const q of extra) await q.stop();
+      await hub?.running.close();
       await receiver?.close();
+      await pg?.drop();
+      await rm(dataDir, { recursive: true, force: true });
     });
 
-    test('three workers on one database never send the same delivery twice', async () => {
-      // The hub's own worker plus two more over the same database, as two more hub processes would run.
+    test('three queues on one database never send the same delivery twice, and keep order per repo', async () => {
+      // The hub's own queue plus two more graphile-worker queues on the same database, as two more hub processes would run.
       for (let i = 0; i < 2; i++) {
-        const w = new DeliveryWorker(hub.running.hub, { allowPrivateTargets: true, retryBaseMs: 10, maxAttempts: 5, timeoutMs: 5000, pollMs: 20, concurrency: 8 });
-        w.start();
-        extra.push(w);
+        const q = await createJobQueue({ dialect: 'postgres', databaseUrl: pg.url, concurrency: 8 });
+        await q.start(deliveryTasks(hub.running.hub, q, { allowPrivateTargets: true, retryBaseMs: 10, maxAttempts: 5, timeoutMs: 5000 }));
+        extra.push(q);
       }
       const names = ['w0', 'w1', 'w2', 'w3', 'w4', 'w5'];
       for (const n of names) assert.equal((await createRepoVia(hub, hub.tokens.alice, n)).status, 200);

@@ -1,30 +1,42 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { log } from '../core/log.js';
-import { type Selectable, sql } from 'kysely';
+import type { Selectable } from 'kysely';
 import type { Actor } from '../auth/actor.js';
 import { can } from '../auth/policy.js';
 import { loadMemberships, rowToUser } from '../auth/tokens.js';
 import type { RepoType } from '../core/repo-id.js';
 import type { Db } from '../db/database.js';
-import type { WebhookDeliveriesTable } from '../db/schema-webhooks.js';
+import type { WebhookDeliveriesTable, WebhooksTable } from '../db/schema-webhooks.js';
+import type { JobQueue, TaskList } from '../jobs/job-queue.js';
 import type { Hub } from './hub.js';
 import { pinnedPost } from './pinned-request.js';
 import { type CheckedTarget, checkTarget, parseTargetUrl } from './webhook-targets.js';
 
 /**
- * The delivery side of webhooks: a worker that claims due rows of
- * `webhook_deliveries`, sends them, and records what happened.
+ * The delivery side of webhooks: `webhook.deliver` jobs on the hub's job
+ * queue (src/jobs/) send the pending rows of `webhook_deliveries` and record
+ * what happened.
  *
- * - Rows are the truth. A worker holds a row by writing a claim token and a
- *   lease (`locked_until`) with a conditional UPDATE that only succeeds on a
- *   pending row whose lease is free, so two workers (two hub processes on one
- *   database) never send the same row at once. A worker that dies mid-send
- *   leaves a lease that expires, and the row is sent again: delivery is at
- *   least once, and `X-Orchard-Delivery` lets a receiver drop a repeat.
- * - Order per repo: a row is not claimed while an older row of the same
- *   webhook and repo is still pending, so retries keep order.
+ * - Rows are the truth: status, attempts, the last answer and the attempt
+ *   log live on the row and in `webhook_attempts`; a job only says "look at
+ *   the pending rows of this webhook and repo".
+ * - Order per (webhook, repo): there is one job per pair (its job key), in a
+ *   serial queue of the same name, and it sends that pair's rows oldest
+ *   first, one at a time; a row waiting for a retry holds back the rows
+ *   behind it. On PostgreSQL the serial queue is graphile-worker's, so this
+ *   holds across hub processes.
  * - Failures wait `retryBaseMs · 2^(n-1)` with "equal jitter" (half fixed,
- *   half random), which keeps each wait at least as long as the one before.
+ *   half random), which keeps each wait at least as long as the one before:
+ *   the job adds itself again with that run-at (the queue's own retry formula
+ *   is not used), and after `maxAttempts` the row is marked failed.
+ * - Each send still claims its row (a token and a lease, by a conditional
+ *   UPDATE), so that even if a job ran twice (a process thought dead that was
+ *   not), one row is never sent twice at once; a send cut short by shutdown
+ *   releases its claim and counts nothing.
+ * - `webhook.sweep`, every minute and at start-up, queues a job for every
+ *   pair with pending rows: on SQLite this rebuilds the in-process queue after
+ *   a restart, and everywhere it covers a row whose job was never added (a
+ *   crash between the two).
  */
 
 export type DeliveryRow = Selectable<WebhookDeliveriesTable>;
@@ -38,10 +50,6 @@ export interface DeliveryOptions {
   maxAttempts: number;
   /** Per-attempt limit for connecting, sending and reading the answer. */
   timeoutMs: number;
-  /** Longest sleep between two looks at the queue (new rows also wake the worker). */
-  pollMs?: number;
-  /** Deliveries in flight at once. */
-  concurrency?: number;
 }
 
 /** Longest back-off, whatever the base. */
@@ -111,257 +119,205 @@ function withDeadline<T>(p: Promise<T>, deadline: number, message: string): Prom
   return Promise.race([p, expired]).finally(() => clearTimeout(timer));
 }
 
-/** The queue worker of one hub process. */
-export class DeliveryWorker {
-  private running = false;
-  private wakeUp: (() => void) | undefined;
-  private kicked = false;
-  private readonly inflight = new Set<Promise<void>>();
-  private readonly controllers = new Set<AbortController>();
-  private loopDone: Promise<void> | undefined;
-  private lastError = '';
+export const DELIVER_TASK = 'webhook.deliver';
+export const SWEEP_TASK = 'webhook.sweep';
+/** How often the sweep looks for pending rows without a job. */
+const SWEEP_MS = 60_000;
+/** Rows one job sends before it makes way for other pairs (it queues itself again at once). */
+const ROWS_PER_RUN = 50;
 
-  constructor(
-    private readonly hub: Hub,
-    private readonly opts: DeliveryOptions,
-  ) {}
+/** The serial queue, and job key, of one (webhook, repo). */
+export function pairQueue(webhookId: string, repoId: string): string {
+  return `${DELIVER_TASK}:${webhookId}:${repoId}`;
+}
 
-  private get pollMs(): number {
-    return this.opts.pollMs ?? 2000;
+/**
+ * Queues the job of one (webhook, repo). `preserve_run_at` (new rows, the
+ * sweep) leaves a job that waits for a retry where it is; `replace` (the job
+ * rescheduling itself) moves it.
+ */
+export async function queuePair(queue: JobQueue, webhookId: string, repoId: string, runAt: Date, mode: 'replace' | 'preserve_run_at'): Promise<void> {
+  const key = pairQueue(webhookId, repoId);
+  await queue.add(DELIVER_TASK, { webhookId, repoId }, { queueName: key, jobKey: key, jobKeyMode: mode, runAt });
+}
+
+/** Queues a job for every (webhook, repo) with pending rows of enabled webhooks (of one webhook, when given), due at its earliest row. */
+export async function queuePendingPairs(db: Db, queue: JobQueue, webhookId?: string): Promise<number> {
+  let q = db
+    .selectFrom('webhook_deliveries as d')
+    .innerJoin('webhooks as w', 'w.id', 'd.webhook_id')
+    .where('d.status', '=', 'pending')
+    .where('w.disabled', '=', 0)
+    .select(['d.webhook_id', 'd.repo_id', (eb) => eb.fn.min('d.next_attempt_at').as('due')])
+    .groupBy(['d.webhook_id', 'd.repo_id']);
+  if (webhookId !== undefined) q = q.where('d.webhook_id', '=', webhookId);
+  const pairs = await q.execute();
+  for (const p of pairs) {
+    const due = Date.parse(String(p.due));
+    await queuePair(queue, p.webhook_id, p.repo_id, new Date(Number.isNaN(due) ? Date.now() : due), 'preserve_run_at');
   }
+  return pairs.length;
+}
 
-  private get concurrency(): number {
-    return this.opts.concurrency ?? 4;
-  }
+/** Adds the recurring sweep (now, so that start-up finds what waits). */
+export async function scheduleSweep(queue: JobQueue, runAt = new Date()): Promise<void> {
+  await queue.add(SWEEP_TASK, {}, { jobKey: SWEEP_TASK, runAt });
+}
 
-  start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loopDone = this.loop();
-  }
-
-  /** New rows (or a freed slot): look at the queue now. */
-  kick(): void {
-    this.kicked = true;
-    this.wakeUp?.();
-  }
-
-  /** Stops claiming, aborts what is in flight (its claim is released, nothing counted) and waits for it. */
-  async stop(): Promise<void> {
-    if (!this.running) return;
-    this.running = false;
-    this.wakeUp?.();
-    for (const c of this.controllers) c.abort();
-    await this.loopDone;
-    await Promise.all([...this.inflight]);
-  }
-
-  private async loop(): Promise<void> {
-    while (this.running) {
-      this.kicked = false;
-      let wait = this.pollMs;
+/** The handlers of the delivery jobs. */
+export function deliveryTasks(hub: Hub, queue: JobQueue, opts: DeliveryOptions): TaskList {
+  return {
+    [DELIVER_TASK]: async (payload, ctx) => {
+      const { webhookId, repoId } = payload as { webhookId: string; repoId: string };
+      await deliverPair(hub, queue, opts, webhookId, repoId, ctx.signal);
+    },
+    [SWEEP_TASK]: async (_payload, ctx) => {
       try {
-        const free = this.concurrency - this.inflight.size;
-        if (free > 0) {
-          const claimed = await this.claim(free);
-          for (const row of claimed) this.launch(row);
-          if (claimed.length === free) continue;
-        }
-        wait = await this.untilNextDue();
-        this.lastError = '';
+        await queuePendingPairs(hub.db, queue);
       } catch (err) {
-        // The database may be briefly unavailable; say so once, not every poll.
-        const text = String(err);
-        if (this.running && text !== this.lastError) log.error('webhook worker: reading the queue failed', err);
-        this.lastError = text;
+        // The database may be briefly away; the next sweep tries again.
+        log.error('webhook sweep failed', err);
+      } finally {
+        if (!ctx.signal.aborted) await scheduleSweep(queue, new Date(Date.now() + SWEEP_MS));
       }
-      if (!this.running) break;
-      if (this.kicked) continue;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          this.wakeUp = undefined;
-          resolve();
-        }, Math.max(1, wait));
-        // The worker alone never keeps the process alive (a CLI command, a hub that failed to start).
-        timer.unref();
-        this.wakeUp = () => {
-          clearTimeout(timer);
-          this.wakeUp = undefined;
-          resolve();
-        };
-      });
-    }
-  }
+    },
+  };
+}
 
-  /**
-   * Pending rows of enabled webhooks that no older pending row of the same
-   * webhook and repo holds back: the only ones that may be sent next.
-   */
-  private heads() {
-    return this.hub.db
-      .selectFrom('webhook_deliveries as d')
-      .innerJoin('webhooks as w', 'w.id', 'd.webhook_id')
-      .where('d.status', '=', 'pending')
-      .where('w.disabled', '=', 0)
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom('webhook_deliveries as o')
-              .select('o.id')
-              .whereRef('o.webhook_id', '=', 'd.webhook_id')
-              .whereRef('o.repo_id', '=', 'd.repo_id')
-              .where('o.status', '=', 'pending')
-              .where((eb) => eb.or([eb('o.seq', '<', eb.ref('d.seq')), eb.and([eb('o.seq', '=', eb.ref('d.seq')), eb('o.id', '<', eb.ref('d.id'))])])),
-          ),
-        ),
-      );
-  }
+type WebhookRow = Selectable<WebhooksTable>;
+type Outcome = { kind: 'done' } | { kind: 'retry'; at: Date } | { kind: 'released' };
 
-  /** Milliseconds until the earliest head row is due (or its lease runs out), capped at the poll interval. */
-  private async untilNextDue(): Promise<number> {
-    const due = sql<string>`case when ${sql.ref('d.locked_until')} is not null and ${sql.ref('d.locked_until')} > ${sql.ref('d.next_attempt_at')} then ${sql.ref('d.locked_until')} else ${sql.ref('d.next_attempt_at')} end`;
-    const next = await this.heads()
-      .select((eb) => eb.fn.min(due).as('at'))
+/** The job of one (webhook, repo): sends its due rows oldest first, and queues itself again for the next retry. */
+async function deliverPair(hub: Hub, queue: JobQueue, opts: DeliveryOptions, webhookId: string, repoId: string, signal: AbortSignal): Promise<void> {
+  const db = hub.db;
+  const again = (at: Date): Promise<void> => queuePair(queue, webhookId, repoId, at, 'replace');
+  for (let sent = 0; sent < ROWS_PER_RUN; sent++) {
+    // Shutting down: the next process (or this one, restarted) goes on.
+    if (signal.aborted) return again(new Date());
+    const webhook = await db.selectFrom('webhooks').selectAll().where('id', '=', webhookId).executeTakeFirst();
+    // Deleted: its rows went with it. Disabled: its rows wait, and enabling it queues this job again.
+    if (!webhook || webhook.disabled === 1) return;
+    const head = await db
+      .selectFrom('webhook_deliveries')
+      .selectAll()
+      .where('webhook_id', '=', webhookId)
+      .where('repo_id', '=', repoId)
+      .where('status', '=', 'pending')
+      .orderBy('seq')
+      .orderBy('id')
+      .limit(1)
       .executeTakeFirst();
-    const at = next?.at ? Date.parse(String(next.at)) : NaN;
-    if (Number.isNaN(at)) return this.pollMs;
-    return Math.min(this.pollMs, Math.max(1, at - Date.now()));
+    if (!head) return;
+    const dueAt = Math.max(Date.parse(head.next_attempt_at), head.locked_until ? Date.parse(head.locked_until) : 0);
+    if (dueAt > Date.now()) return again(new Date(dueAt));
+    const token = await claim(db, head.id, opts);
+    // Held by a send elsewhere: look again when its lease ends.
+    if (!token) continue;
+    const outcome = await attempt(db, opts, { ...head, claim_token: token }, webhook, signal);
+    if (outcome.kind === 'retry') return again(outcome.at);
+    if (outcome.kind === 'released') return again(new Date());
   }
+  await again(new Date());
+}
 
-  /** Claims up to `limit` due head rows, oldest first. */
-  private async claim(limit: number): Promise<DeliveryRow[]> {
-    const db = this.hub.db;
-    const now = new Date().toISOString();
-    const candidates = await this.heads()
-      .select(['d.id'])
-      .where('d.next_attempt_at', '<=', now)
-      .where((eb) => eb.or([eb('d.locked_until', 'is', null), eb('d.locked_until', '<=', now)]))
-      .orderBy('d.seq')
-      .limit(limit)
-      .execute();
-    const claimed: DeliveryRow[] = [];
-    for (const c of candidates) {
-      const token = randomUUID();
-      const lease = new Date(Date.now() + this.opts.timeoutMs + 5000).toISOString();
-      // The claim itself: succeeds for exactly one worker, on SQLite and PostgreSQL alike.
-      const res = await db
-        .updateTable('webhook_deliveries')
-        .set({ locked_until: lease, claim_token: token })
-        .where('id', '=', c.id)
-        .where('status', '=', 'pending')
-        .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
-        .executeTakeFirst();
-      if (Number(res.numUpdatedRows) !== 1) continue;
-      const row = await db.selectFrom('webhook_deliveries').selectAll().where('id', '=', c.id).where('claim_token', '=', token).executeTakeFirst();
-      if (row) claimed.push(row);
-    }
-    return claimed;
-  }
+/** Takes the row for one send: succeeds for exactly one caller while the row is pending and its lease is free. */
+async function claim(db: Db, id: string, opts: DeliveryOptions): Promise<string | undefined> {
+  const token = randomUUID();
+  const now = new Date().toISOString();
+  const lease = new Date(Date.now() + opts.timeoutMs + 5000).toISOString();
+  const res = await db
+    .updateTable('webhook_deliveries')
+    .set({ locked_until: lease, claim_token: token })
+    .where('id', '=', id)
+    .where('status', '=', 'pending')
+    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) === 1 ? token : undefined;
+}
 
-  private launch(row: DeliveryRow): void {
-    const p = this.attempt(row)
-      .catch((err) => {
-        if (this.running) log.error('webhook delivery failed to run', err, { delivery: row.id });
+/** One attempt at a claimed row, recorded on the row and in the attempt log. */
+async function attempt(db: Db, opts: DeliveryOptions, row: DeliveryRow, webhook: WebhookRow, signal: AbortSignal): Promise<Outcome> {
+  const token = row.claim_token!;
+  const release = async (): Promise<void> => {
+    await db.updateTable('webhook_deliveries').set({ locked_until: null, claim_token: null }).where('id', '=', row.id).where('claim_token', '=', token).execute();
+  };
+  const now = new Date().toISOString();
+  const [namespace, ...rest] = row.repo_name.split('/');
+  const owner = await loadOwner(db, webhook.user_id);
+  if (!owner || !(await ownerMayRead(db, owner, { id: row.repo_id, type: row.repo_type, namespace: namespace!, name: rest.join('/'), private: row.repo_private === 1 }))) {
+    // Private events go only to owners who may read the repo when it is sent.
+    await db
+      .updateTable('webhook_deliveries')
+      .set({
+        status: 'failed', locked_until: null, claim_token: null, finished_at: now,
+        error: 'Not sent: the webhook\'s owner cannot read this repository (any more)',
       })
-      .finally(() => {
-        this.inflight.delete(p);
-        if (this.running) this.kick();
-      });
-    this.inflight.add(p);
+      .where('id', '=', row.id)
+      .where('claim_token', '=', token)
+      .execute();
+    return { kind: 'done' };
   }
 
-  private async attempt(row: DeliveryRow): Promise<void> {
-    const db = this.hub.db;
-    const token = row.claim_token!;
-    const release = async (): Promise<void> => {
-      await db.updateTable('webhook_deliveries').set({ locked_until: null, claim_token: null }).where('id', '=', row.id).where('claim_token', '=', token).execute();
+  const attemptNo = row.attempts + 1;
+  const started = new Date();
+  let result: AttemptResult;
+  // One time limit covers resolving the host, connecting, sending and reading the answer,
+  // so that an attempt always ends within its lease.
+  const deadline = Date.now() + opts.timeoutMs;
+  try {
+    const target = await withDeadline(checkTarget(parseTargetUrl(webhook.url), opts.allowPrivateTargets), deadline, `resolving the host timed out after ${opts.timeoutMs} ms`);
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const headers: Record<string, string> = {
+      'Content-Type': 'application/json',
+      'User-Agent': 'Orchard-Webhooks/1',
+      'X-Orchard-Event': row.event,
+      'X-Orchard-Delivery': row.id,
+      [TIMESTAMP_HEADER]: timestamp,
     };
-    const webhook = await db.selectFrom('webhooks').selectAll().where('id', '=', row.webhook_id).executeTakeFirst();
-    if (!webhook) return; // deleted: its deliveries went with it
-    if (webhook.disabled === 1 || !this.running) {
-      await release();
-      return;
-    }
-    const now = new Date().toISOString();
-    const [namespace, ...rest] = row.repo_name.split('/');
-    const owner = await loadOwner(db, webhook.user_id);
-    if (!owner || !(await ownerMayRead(db, owner, { id: row.repo_id, type: row.repo_type, namespace: namespace!, name: rest.join('/'), private: row.repo_private === 1 }))) {
-      // Private events go only to owners who may read the repo when it is sent.
-      await db
-        .updateTable('webhook_deliveries')
-        .set({
-          status: 'failed', locked_until: null, claim_token: null, finished_at: now,
-          error: 'Not sent: the webhook\'s owner cannot read this repository (any more)',
-        })
-        .where('id', '=', row.id)
-        .where('claim_token', '=', token)
-        .execute();
-      return;
-    }
-
-    const attemptNo = row.attempts + 1;
-    const started = new Date();
-    const controller = new AbortController();
-    this.controllers.add(controller);
-    let result: AttemptResult;
-    // One time limit covers resolving the host, connecting, sending and reading the answer,
-    // so that an attempt always ends within its lease.
-    const deadline = Date.now() + this.opts.timeoutMs;
-    try {
-      const target = await withDeadline(checkTarget(parseTargetUrl(webhook.url), this.opts.allowPrivateTargets), deadline, `resolving the host timed out after ${this.opts.timeoutMs} ms`);
-      const timestamp = String(Math.floor(Date.now() / 1000));
-      const headers: Record<string, string> = {
-        'Content-Type': 'application/json',
-        'User-Agent': 'Orchard-Webhooks/1',
-        'X-Orchard-Event': row.event,
-        'X-Orchard-Delivery': row.id,
-        [TIMESTAMP_HEADER]: timestamp,
-      };
-      if (webhook.secret) headers[SIGNATURE_HEADER] = signPayload(webhook.secret, timestamp, row.payload);
-      result = await post(target, headers, row.payload, Math.max(1, deadline - Date.now()), controller.signal);
-    } catch (err) {
-      result = { status: null, body: null, error: err instanceof Error ? err.message : String(err), durationMs: Date.now() - started.getTime() };
-    } finally {
-      this.controllers.delete(controller);
-    }
-    if (controller.signal.aborted && result.status === null) {
-      // Shutting down cut the attempt short: it does not count; the next process sends it.
-      // (An answer that did arrive is recorded below, so that it is not sent twice.)
-      await release();
-      return;
-    }
-    const ok = result.status !== null && result.status >= 200 && result.status < 300;
-    const last = attemptNo >= this.opts.maxAttempts;
-    const delay = ok || last ? null : backoffDelay(this.opts.retryBaseMs, attemptNo);
-    const finishedAt = new Date().toISOString();
-    await db.transaction().execute(async (trx) => {
-      const updated = await trx
-        .updateTable('webhook_deliveries')
-        .set({
-          status: ok ? 'succeeded' : last ? 'failed' : 'pending',
-          attempts: attemptNo,
-          locked_until: null,
-          claim_token: null,
-          response_status: result.status,
-          response_body: result.body,
-          duration_ms: result.durationMs,
-          error: result.error,
-          last_attempt_at: started.toISOString(),
-          next_attempt_at: delay === null ? finishedAt : new Date(Date.now() + delay).toISOString(),
-          finished_at: ok || last ? finishedAt : null,
-        })
-        .where('id', '=', row.id)
-        .where('claim_token', '=', token)
-        .executeTakeFirst();
-      // A lost lease (this attempt outlived it and another worker took over) records nothing.
-      if (Number(updated.numUpdatedRows) !== 1) return;
-      await trx
-        .insertInto('webhook_attempts')
-        .values({
-          delivery_id: row.id, attempt: attemptNo, started_at: started.toISOString(), duration_ms: result.durationMs,
-          response_status: result.status, error: result.error, retry_delay_ms: delay,
-        })
-        .execute();
-    });
+    if (webhook.secret) headers[SIGNATURE_HEADER] = signPayload(webhook.secret, timestamp, row.payload);
+    result = await post(target, headers, row.payload, Math.max(1, deadline - Date.now()), signal);
+  } catch (err) {
+    result = { status: null, body: null, error: err instanceof Error ? err.message : String(err), durationMs: Date.now() - started.getTime() };
   }
+  if (signal.aborted && result.status === null) {
+    // Shutting down cut the attempt short: it does not count; the next run sends it.
+    // (An answer that did arrive is recorded below, so that it is not sent twice.)
+    await release();
+    return { kind: 'released' };
+  }
+  const ok = result.status !== null && result.status >= 200 && result.status < 300;
+  const last = attemptNo >= opts.maxAttempts;
+  const delay = ok || last ? null : backoffDelay(opts.retryBaseMs, attemptNo);
+  const finishedAt = new Date().toISOString();
+  const nextAt = delay === null ? undefined : new Date(Date.now() + delay);
+  await db.transaction().execute(async (trx) => {
+    const updated = await trx
+      .updateTable('webhook_deliveries')
+      .set({
+        status: ok ? 'succeeded' : last ? 'failed' : 'pending',
+        attempts: attemptNo,
+        locked_until: null,
+        claim_token: null,
+        response_status: result.status,
+        response_body: result.body,
+        duration_ms: result.durationMs,
+        error: result.error,
+        last_attempt_at: started.toISOString(),
+        next_attempt_at: nextAt ? nextAt.toISOString() : finishedAt,
+        finished_at: ok || last ? finishedAt : null,
+      })
+      .where('id', '=', row.id)
+      .where('claim_token', '=', token)
+      .executeTakeFirst();
+    // A lost lease (this attempt outlived it and another send took over) records nothing.
+    if (Number(updated.numUpdatedRows) !== 1) return;
+    await trx
+      .insertInto('webhook_attempts')
+      .values({
+        delivery_id: row.id, attempt: attemptNo, started_at: started.toISOString(), duration_ms: result.durationMs,
+        response_status: result.status, error: result.error, retry_delay_ms: delay,
+      })
+      .execute();
+  });
+  return nextAt ? { kind: 'retry', at: nextAt } : { kind: 'done' };
 }

@@ -11,14 +11,16 @@ import type { HubEvent } from './events.js';
 import type { Hub } from './hub.js';
 import { findOrg, namespaceTaken } from './orgs.js';
 import { getRepo } from './repos.js';
-import { type DeliveryOptions, type DeliveryRow, DeliveryWorker, loadOwner, ownerMayRead } from './webhook-delivery.js';
+import type { JobQueue, TaskList } from '../jobs/job-queue.js';
+import { log } from '../core/log.js';
+import { type DeliveryOptions, type DeliveryRow, deliveryTasks, loadOwner, ownerMayRead, queuePair, queuePendingPairs, scheduleSweep } from './webhook-delivery.js';
 import { parseTargetUrl, vetTargetOnSave } from './webhook-targets.js';
 
 /**
  * Webhooks: who may watch what, the payload of an event, and the listener
  * that turns every repo event into one durable delivery row per matching
- * webhook before the request that caused it answers. Sending is the worker's
- * job (webhook-delivery.ts).
+ * webhook before the request that caused it answers. Sending is done by jobs
+ * on the hub's job queue (webhook-delivery.ts).
  *
  * A webhook belongs to the user who created it; only they see it (with its
  * secret). It may watch repos the user can read, the user's own namespace,
@@ -65,7 +67,7 @@ type User = Extract<Actor, { kind: 'user' }>;
 /** What the HTTP routes need from the running webhooks of a hub. */
 interface Runtime {
   options: WebhookOptions;
-  worker: DeliveryWorker | undefined;
+  queue: JobQueue | undefined;
 }
 
 const runtimes = new WeakMap<Hub, Runtime>();
@@ -74,26 +76,43 @@ function runtimeOf(hub: Hub): Runtime {
   return (
     runtimes.get(hub) ?? {
       options: { allowPrivateTargets: false, retryBaseMs: 5000, maxAttempts: 8, timeoutMs: 10_000, baseUrl: () => '' },
-      worker: undefined,
+      queue: undefined,
     }
   );
 }
 
 /**
- * Listens to the hub's events, queues deliveries, and runs the worker.
- * Returns the function that stops both (in-flight sends are aborted and
- * left pending for the next start).
+ * Listens to the hub's events and queues deliveries on `queue`; adds the
+ * recurring sweep, which at start-up finds the rows that wait. Returns the
+ * delivery jobs' handlers, for the queue's start, and `stop`, which stops
+ * listening (the queue's own stop ends the jobs).
  */
-export function startWebhooks(hub: Hub, options: WebhookOptions): () => Promise<void> {
-  const worker = new DeliveryWorker(hub, options);
-  runtimes.set(hub, { options, worker });
+export async function startWebhooks(hub: Hub, queue: JobQueue, options: WebhookOptions): Promise<{ tasks: TaskList; stop(): void }> {
+  runtimes.set(hub, { options, queue });
   const off = hub.events.on((event) => enqueueEvent(hub, event));
-  worker.start();
-  return async () => {
-    off();
-    await worker.stop();
-    runtimes.delete(hub);
+  await scheduleSweep(queue);
+  return {
+    tasks: deliveryTasks(hub, queue, options),
+    stop() {
+      off();
+      runtimes.delete(hub);
+    },
   };
+}
+
+/**
+ * Queues the job of a (webhook, repo) that has new rows. The rows are the
+ * record and are already stored: if the queue cannot be reached now, the
+ * sweep queues the job later, so the request need not fail.
+ */
+async function wake(hub: Hub, webhookId: string, repoId: string): Promise<void> {
+  const queue = runtimeOf(hub).queue;
+  if (!queue) return;
+  try {
+    await queuePair(queue, webhookId, repoId, new Date(), 'preserve_run_at');
+  } catch (err) {
+    log.warn('webhooks: queueing a delivery job failed; the sweep will', { webhook: webhookId, error: err instanceof Error ? err.message : String(err) });
+  }
 }
 
 // ---------------------------------------------------------------- management
@@ -268,7 +287,8 @@ export async function setWebhookDisabled(hub: Hub, actorIn: Actor, id: string, d
   const actor = manager(actorIn);
   const row = await ownRow(hub, actor, id);
   await hub.db.updateTable('webhooks').set({ disabled: disabled ? 1 : 0, updated_at: nowIso() }).where('id', '=', row.id).execute();
-  if (!disabled) runtimeOf(hub).worker?.kick();
+  const queue = runtimeOf(hub).queue;
+  if (!disabled && queue) await queuePendingPairs(hub.db, queue, row.id);
   return getWebhook(hub, actor, id);
 }
 
@@ -378,7 +398,7 @@ export async function redeliver(hub: Hub, actorIn: Actor, id: string, deliveryId
     redelivery_of: d.id,
   };
   await hub.db.insertInto('webhook_deliveries').values(copy).execute();
-  runtimeOf(hub).worker?.kick();
+  await wake(hub, webhook.id, copy.repo_id);
   return presentDelivery(copy);
 }
 
@@ -490,7 +510,7 @@ export async function enqueueEvent(hub: Hub, event: HubEvent): Promise<void> {
   }
   if (values.length === 0) return;
   await hub.db.insertInto('webhook_deliveries').values(values).execute();
-  runtimeOf(hub).worker?.kick();
+  for (const v of values) await wake(hub, v.webhook_id, v.repo_id);
 }
 
 
