@@ -37,6 +37,8 @@ const RECOVER_MS = 15_000;
 const POLL_MS = 2000;
 /** How long after a job of a named queue completes to look for the queue's next job. */
 const COMPLETION_NUDGE_MS = 25;
+/** After the workers stopped on an error (a database outage), how long before starting them again. */
+const RESTART_MS = 5000;
 
 /** graphile-worker's log lines, quietened into the hub's logger. */
 const graphileLogger = new Logger((scope) => (level, message) => {
@@ -61,6 +63,7 @@ export class GraphileJobQueue implements JobQueue {
   private recoverTimer: NodeJS.Timeout | undefined;
   private readonly nudges = new Set<NodeJS.Timeout>();
   private readonly controllers = new Set<AbortController>();
+  private stopping = false;
 
   private constructor(
     private readonly opts: GraphileQueueOptions,
@@ -152,6 +155,11 @@ export class GraphileJobQueue implements JobQueue {
       // Cutting jobs short is stop()'s decision (StopOptions.abortAfterMs).
       gracefulShutdownAbortTimeout: 24 * 3_600_000,
       preset: {
+        // Completions and failures through graphile-worker's batcher (a 0 ms batch): its unbatched path
+        // does not handle a failed write of the outcome, which in a database outage became an unhandled
+        // rejection (and so the end of the process); the batcher logs it and stops the pool, and the
+        // runner's rejection restarts the queue (below).
+        worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 },
         plugins: [
           {
             name: 'OrchardLivenessPlugin',
@@ -162,13 +170,37 @@ export class GraphileJobQueue implements JobQueue {
         ],
       },
     });
+    // The runner's promise rejects when graphile-worker gives up (e.g. its LISTEN connection is lost
+    // in a database outage); unobserved, that rejection would end the process. Readiness reports the
+    // database; the queue is restarted when the database is back.
+    this.runner.promise.catch((err: unknown) => {
+      log.warn('job queue: the workers stopped', { error: err instanceof Error ? err.message : String(err) });
+      this.runner = undefined;
+      if (!this.stopping) this.restartLater(tasks);
+    });
     this.recoverTimer = setInterval(() => {
       unlockDeadPools(this.pool, GRAPHILE_SCHEMA).catch((err: Error) => log.warn('job queue: looking for jobs of stopped processes failed', { error: err.message }));
     }, RECOVER_MS);
     this.recoverTimer.unref();
   }
 
+  /** Starts the workers again after a failure, once the database answers. */
+  private restartLater(tasks: TaskList): void {
+    clearInterval(this.recoverTimer);
+    const t = setTimeout(() => {
+      this.nudges.delete(t);
+      if (this.stopping) return;
+      this.start(tasks).catch((err: unknown) => {
+        log.warn('job queue: restarting the workers failed; trying again', { error: err instanceof Error ? err.message : String(err) });
+        this.restartLater(tasks);
+      });
+    }, RESTART_MS);
+    t.unref();
+    this.nudges.add(t);
+  }
+
   async stop(opts: StopOptions = {}): Promise<void> {
+    this.stopping = true;
     clearInterval(this.recoverTimer);
     for (const t of this.nudges) clearTimeout(t);
     this.nudges.clear();
