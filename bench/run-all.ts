@@ -3,7 +3,8 @@
  * (bench/mirror.ts) benchmarks
  * on one shared source file, then
  * the web UI benchmark (bench/ui.ts) and the leaderboard statistics
- * (bench/leaderboard.ts), and prints a summary table.
+ * (bench/leaderboard.ts) and the multi-process metadata throughput
+ * (bench/multi-process.ts, with ORCHARD_TEST_PG_URL), and prints a summary table.
  *
  *   npm run bench                      (builds first, then runs this file)
  *   BENCH_SIZE_MB=64 npm run bench     (a quick run)
@@ -20,6 +21,7 @@ import { MiB, benchSizeBytes, createSourceFile, isMain, log, runCleanups, summar
 import { runDownloadBench } from './download.js';
 import { runLeaderboardBench } from './leaderboard.js';
 import { runMirrorBench } from './mirror.js';
+import { runMultiProcessBench } from './multi-process.js';
 import { runS3ResolveBench } from './s3-resolve.js';
 import { runUiBench } from './ui.js';
 import { runUploadBench } from './upload.js';
@@ -36,6 +38,7 @@ async function main(): Promise<void> {
   rows.push(...(await runMirrorBench({ source })));
   rows.push(...(await runUiBench()));
   rows.push(...(await runLeaderboardBench()));
+  rows.push(...(await runMultiProcessBench()));
   log(`\n== Summary (${size / MiB} MiB; ratios of best runs, hub / baseline measured in the same run) ==`);
   log(summaryTable(rows));
 }

@@ -5,7 +5,7 @@ import { type Db, openDatabase, type OpenedDb } from '../db/database.js';
 import type { CommandContext } from './command.js';
 import { COMMANDS } from './commands/index.js';
 
-const BOOLEAN_FLAGS = new Set(['offline', 'metrics-public', 'admin', 'write', 'help', 'trust-proxy', 'yes', 'remove', 'webhooks-allow-private-targets']);
+const BOOLEAN_FLAGS = new Set(['offline', 'metrics-public', 'admin', 'write', 'help', 'trust-proxy', 'yes', 'remove', 'webhooks-allow-private-targets', 'resume']);
 
 function usage(): string {
   return `Usage: orchard <command> [options]\n\nCommands:\n${COMMANDS.map((c) => `  ${c.usage}`).join('\n')}\n`;

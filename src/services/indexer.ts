@@ -27,8 +27,23 @@ export async function markPending(hub: Hub, repoId: string): Promise<void> {
 
 /** Brings the index (refs, commits, trees, card metadata) of one repo up to date with its git refs. */
 export function syncRepo(hub: Hub, repoId: string): Promise<void> {
-  return syncLocks.run(repoId, () => syncNow(hub, repoId));
+  return syncLocks.run(repoId, async () => {
+    // Another process may index the same repo at the same time (docs/operations.md): a snapshot
+    // that is no longer current when its transaction begins is dropped and read again.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await syncNow(hub, repoId);
+      } catch (err) {
+        if (!(err instanceof StaleSnapshot) || attempt >= 20) throw err;
+      }
+    }
+  });
 }
+
+/** The refs read before indexing moved (in git or in the index) before the index was written. */
+class StaleSnapshot extends Error {}
+
+const sameRefs = (a: Map<string, string>, b: Map<string, string>): boolean => a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
 
 /** Re-syncs every repo left pending by an interrupted write. */
 export async function syncPending(hub: Hub, init: (repoId: string) => Promise<void>): Promise<number> {
@@ -106,6 +121,15 @@ async function syncNow(hub: Hub, repoId: string): Promise<void> {
   }
 
   await hub.db.transaction().execute(async (trx) => {
+    if (hub.dialect === 'postgres') {
+      // Several processes share this database: without this, a slower sync of an older snapshot
+      // could write its refs over a newer one's, and every process would serve the older head.
+      // The repo row's lock orders the writers; whoever holds it checks that what it read is
+      // still what git and the index say, so the last writer always writes the current refs.
+      await trx.selectFrom('repos').select('id').where('id', '=', repoId).forUpdate().execute();
+      const dbNow = new Map((await trx.selectFrom('refs').select(['name', 'oid']).where('repo_id', '=', repoId).execute()).map((r) => [r.name, r.oid]));
+      if (!sameRefs(await git.listRefs(), gitRefs) || !sameRefs(dbNow, dbRefs)) throw new StaleSnapshot();
+    }
     for (let i = 0; i < commits.length; i += 50) {
       await trx.insertInto('commits').values(commits.slice(i, i + 50)).onConflict((oc) => oc.columns(['repo_id', 'oid']).doNothing()).execute();
     }
