@@ -1,19 +1,7 @@
-/** S3-compatible object storage for LFS objects (docs/storage.md). */
-export interface S3Config {
-  /** Endpoint URL of an S3-compatible server (MinIO, Ceph RGW); undefined for AWS S3. */
-  endpoint: string | undefined;
-  bucket: string;
-  region: string;
-  /** Static credentials; both undefined uses the AWS SDK's default chain (AWS_* variables, profile, instance role). */
-  accessKeyId: string | undefined;
-  secretAccessKey: string | undefined;
-  /** Key prefix: '' or ending in '/'. */
-  prefix: string;
-  /** Path-style URLs (`endpoint/bucket/key`), which MinIO and most self-hosted servers need. */
-  forcePathStyle: boolean;
-  /** Redirect `resolve` downloads to presigned URLs instead of streaming them through the hub. */
-  presign: boolean;
-}
+import type { S3Settings } from '../storage/s3-blob-store.js';
+
+/** S3-compatible object storage for LFS objects (docs/storage.md): the store's own settings, read from the environment here. */
+export type S3Config = S3Settings;
 
 export const S3_DEFAULTS = { prefix: 'lfs/', region: 'us-east-1' } as const;
 
