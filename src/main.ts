@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { processScratchDir } from './storage/process-files.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -157,6 +157,8 @@ export async function startHub(config: Config): Promise<RunningHub> {
     // Download counts are written beside their responses: finish them before the database goes.
     await settleDownloads(hub);
     await opened.close();
+    // The scratch folder tells other tools (migrate-storage) that a hub runs here: gone with the hub.
+    await rm(tmpDir, { recursive: true, force: true });
   };
   return {
     hub,

@@ -33,7 +33,7 @@ describe('access-control matrix', () => {
 
   before(async () => {
     hub = await startTestHub();
-    await withDb(hub.dataDir, async (db) => {
+    await withDb(hub, async (db) => {
       const make = async (name: string, admin = false): Promise<string> => {
         const u = await createUser(db, { name, isAdmin: admin });
         return (await createToken(db, u.id, { role: 'write', displayName: `${name}-write` })).token;

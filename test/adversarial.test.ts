@@ -14,7 +14,7 @@ describe('adversarial: tokens, ids, orgs, served content, audit', () => {
   before(async () => {
     hub = await startTestHub();
     t = hub.tokens;
-    root = await withDb(hub.dataDir, async (db) => {
+    root = await withDb(hub, async (db) => {
       const u = await createUser(db, { name: 'root', isAdmin: true });
       return (await createToken(db, u.id, { role: 'write', displayName: 'root' })).token;
     });
@@ -32,7 +32,7 @@ describe('adversarial: tokens, ids, orgs, served content, audit', () => {
         assert.equal(r.headers.get('x-error-code'), 'InvalidCredentials');
       }
     }
-    const expired = await withDb(hub.dataDir, async (db) => {
+    const expired = await withDb(hub, async (db) => {
       const alice = await db.selectFrom('users').select('id').where('name', '=', 'alice').executeTakeFirstOrThrow();
       return (await createToken(db, alice.id, { role: 'write', displayName: 'old', expiresAt: new Date(Date.now() - 1000).toISOString() })).token;
     });
@@ -51,7 +51,7 @@ describe('adversarial: tokens, ids, orgs, served content, audit', () => {
   });
 
   test('tokens are stored hashed and listed without their values', async () => {
-    const rows = await withDb(hub.dataDir, (db) => db.selectFrom('tokens').select(['token_hash']).execute());
+    const rows = await withDb(hub, (db) => db.selectFrom('tokens').select(['token_hash']).execute());
     const hashes = new Set(rows.map((r) => r.token_hash));
     for (const tok of [t.alice, t.bob, t.aliceRead]) {
       assert.ok(hashes.has(createHash('sha256').update(tok).digest('hex')));
@@ -110,7 +110,7 @@ describe('adversarial: tokens, ids, orgs, served content, audit', () => {
     assert.equal((await api(`${hub.url}/api/organizations`, t.bob, { method: 'POST', body: JSON.stringify({ name: '../x' }) })).status, 400);
     assert.equal((await api(`${hub.url}/api/organizations`, undefined, { method: 'POST', body: JSON.stringify({ name: 'anon-org' }) })).status, 401);
     assert.equal((await api(`${hub.url}/api/organizations`, t.bob, { method: 'POST', body: JSON.stringify({ name: 'bobcorp' }) })).status, 200);
-    await withDb(hub.dataDir, async (db) => {
+    await withDb(hub, async (db) => {
       await assert.rejects(createUser(db, { name: 'BobCorp' }), /taken by an organization/);
     });
     assert.equal((await api(`${hub.url}/api/organizations/bobcorp/members/alice`, t.bob, { method: 'PUT', body: JSON.stringify({ role: 'write' }) })).status, 200);

@@ -1,23 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
 import http from 'node:http';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { api, commitVia, createRepoVia, fileOp, headOf, lfsOp, sha256, startTestHub, uploadLfs, type TestHub, expectError } from './helpers/hub.js';
+import { storedLfsFiles, api, commitVia, createRepoVia, fileOp, headOf, lfsOp, sha256, startTestHub, uploadLfs, type TestHub, expectError } from './helpers/hub.js';
 
-
-async function lfsObjectFiles(hub: TestHub): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-      if (e.isDirectory()) await walk(path.join(dir, e.name));
-      else out.push(e.name);
-    }
-  };
-  await walk(path.join(hub.dataDir, 'lfs'));
-  return out;
-}
 
 /** A raw HTTP request, for bodies fetch will not send (truncated uploads). */
 function rawRequest(url: string, opts: { method: string; headers: Record<string, string>; body: Buffer; abortAfter?: number }): Promise<{ status: number; body: string } | 'aborted'> {
@@ -129,7 +115,7 @@ describe('bad input', () => {
       method: 'POST', body: JSON.stringify({ operation: 'upload', objects: [{ oid, size: content.length }] }),
     })).json() as any;
     const href: string = batch.objects[0].actions.upload.href;
-    const before = await lfsObjectFiles(hub);
+    const before = await storedLfsFiles(hub);
 
     // Same size, other bytes.
     const wrong = randomBytes(content.length);
@@ -156,7 +142,7 @@ describe('bad input', () => {
     await createRepoVia(hub, t.bob, 'other', { organization: 'bob' });
     await expectError(await fetch(href.replace('/alice/target.git/', '/bob/other.git/'), { method: 'PUT', body: new Uint8Array(content) }), 403);
 
-    assert.deepEqual(await lfsObjectFiles(hub), before, 'no object or temp file left behind');
+    assert.deepEqual(await storedLfsFiles(hub), before, 'no object or temp file left behind');
     // A commit naming the object that never arrived is refused.
     const body = await expectError(await commitVia(hub, t.alice, 'alice/target', [lfsOp('w.bin', { oid, size: content.length })]), 400);
     assert.match(body.error, /was not uploaded/);

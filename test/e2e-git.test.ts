@@ -6,25 +6,23 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { api, commitVia, createRepoVia, fileOp, gitCommands, headOf, seedUsers, sha256, spawnHub, type SpawnedHub, type Tokens } from './helpers/hub.js';
+import { api, commitVia, createRepoVia, fileOp, gitCommands, headOf, sha256, startSpawnedTestHub, type SpawnedTestHub, type Tokens } from './helpers/hub.js';
 
 const exec = promisify(execFile);
 
 /** The real git + git-lfs, with a throw-away HOME so that nothing of the machine's config leaks in. */
 describe('git and git-lfs over smart HTTP', () => {
-  let dataDir: string;
   let work: string;
-  let hub: SpawnedHub;
+  let hub: SpawnedTestHub;
   let tokens: Tokens;
   let env: NodeJS.ProcessEnv;
 
   const { git, gitFails } = gitCommands(() => env);
 
   before(async () => {
-    dataDir = await mkdtemp(path.join(os.tmpdir(), 'orchard-git-data-'));
     work = await mkdtemp(path.join(os.tmpdir(), 'orchard-git-work-'));
-    tokens = await seedUsers(dataDir);
-    hub = await spawnHub(dataDir);
+    hub = await startSpawnedTestHub('orchard-git-data-');
+    tokens = hub.tokens;
     env = {
       PATH: process.env.PATH,
       HOME: work,
@@ -36,8 +34,7 @@ describe('git and git-lfs over smart HTTP', () => {
     await createRepoVia(hub, tokens.alice, 'gitrepo');
   });
   after(async () => {
-    await hub.stop();
-    await rm(dataDir, { recursive: true, force: true });
+    await hub.close();
     await rm(work, { recursive: true, force: true });
   });
 
@@ -59,9 +56,12 @@ describe('git and git-lfs over smart HTTP', () => {
     const entry = tree.find((e) => e.path === 'model.bin');
     assert.deepEqual(entry.lfs.oid, sha256(big));
     assert.equal(entry.size, big.length);
+    // On S3 the hub redirects to the bucket: its own headers are on the 302 (the bucket sends its own ETag).
+    const hubAnswer = await api(`${hub.url}/alice/gitrepo/resolve/main/model.bin`, undefined, { redirect: 'manual' });
+    assert.equal(hubAnswer.headers.get(hub.storage.s3 ? 'x-linked-etag' : 'etag'), `"${sha256(big)}"`);
+    assert.equal(hubAnswer.headers.get('x-repo-commit'), localHead);
+    await hubAnswer.arrayBuffer();
     const resolved = await api(`${hub.url}/alice/gitrepo/resolve/main/model.bin`);
-    assert.equal(resolved.headers.get('etag'), `"${sha256(big)}"`);
-    assert.equal(resolved.headers.get('x-repo-commit'), localHead);
     assert.ok(Buffer.from(await resolved.arrayBuffer()).equals(big));
     assert.equal(await (await api(`${hub.url}/alice/gitrepo/resolve/main/config.json`)).text(), '{"hidden_size": 8}\n');
 
@@ -72,6 +72,20 @@ describe('git and git-lfs over smart HTTP', () => {
     assert.equal(await readFile(path.join(b, 'config.json'), 'utf8'), '{"hidden_size": 8}\n');
     const lfsFiles = (await git(b, ['lfs', 'ls-files', '--long'])).stdout;
     assert.match(lfsFiles, new RegExp(sha256(big)));
+    // The batch API sent git-lfs for the bytes: the hub's signed object URL, or on S3 a presigned URL of the bucket.
+    const batch = await api(`${hub.url}/alice/gitrepo.git/info/lfs/objects/batch`, undefined, {
+      method: 'POST',
+      headers: { 'content-type': 'application/vnd.git-lfs+json', accept: 'application/vnd.git-lfs+json' },
+      body: JSON.stringify({ operation: 'download', objects: [{ oid: sha256(big), size: big.length }] }),
+    });
+    const href = new URL(((await batch.json()) as any).objects[0].actions.download.href);
+    if (hub.storage.s3) {
+      assert.equal(href.origin, hub.storage.s3.endpoint);
+      assert.ok(href.searchParams.get('X-Amz-Signature'));
+      assert.ok(hub.storage.s3.requests.some((r) => r.method === 'GET' && r.path.endsWith(sha256(big)) && r.query.includes('X-Amz-Signature')), 'git-lfs fetched from the bucket');
+    } else {
+      assert.equal(href.origin, new URL(hub.url).origin);
+    }
   });
 
   test('an API commit is visible to git, and a push after it is visible to the API', async () => {

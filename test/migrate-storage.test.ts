@@ -10,13 +10,13 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { commit, downloadFile, HubApiError, listModels, modelInfo, uploadFile, whoAmI } from '@huggingface/hub';
 import pg from 'pg';
-import { api, CLI, createPgDatabase, createRepoVia, expectError, json, sha256, startTestHub, uploadLfs, type Tokens } from './helpers/hub.js';
+import { api, CLI, createPgDatabase, createRepoVia, expectError, json, sha256, startTestHub, uploadLfs, type Tokens, primaryPassOnly } from './helpers/hub.js';
 import { startHubProcess, type HubProcess } from './helpers/multi-hub.js';
 import { startS3Emulator, type S3Emulator } from './helpers/s3-emulator.js';
 import { waitUntil } from './helpers/webhook-receiver.js';
@@ -51,7 +51,7 @@ function migrate(args: string[], env: Record<string, string>): CliRun {
 if (!process.env.ORCHARD_TEST_PG_URL) {
   test('orchard migrate-storage', { skip: 'needs PostgreSQL: set ORCHARD_TEST_PG_URL=postgres://user@host:port/db' }, () => undefined);
 } else {
-  describe('orchard migrate-storage: SQLite + folder -> PostgreSQL + S3 (s3rver emulator) -> SQLite + folder', () => {
+  describe('orchard migrate-storage: SQLite + folder -> PostgreSQL + S3 (s3rver emulator) -> SQLite + folder', { skip: primaryPassOnly }, () => {
     let s3: S3Emulator;
     let database: { url: string; drop(): Promise<void> };
     let dataDir: string;
@@ -115,6 +115,18 @@ if (!process.env.ORCHARD_TEST_PG_URL) {
       await s3?.close();
       await database?.drop();
       if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    });
+
+    test('refused while a hub runs on the data folder: nothing is written to the target', async () => {
+      const running = await startHubProcess({ dataDir });
+      try {
+        const r = await migrate(toPg(), s3.env).done;
+        assert.equal(r.code, 1, r.stderr);
+        assert.match(r.stderr, /the hub is still running \(process \d+ on this host\)/);
+        assert.deepEqual(await sql(`select table_name from information_schema.tables where table_schema = 'public'`), [], 'the target database is untouched');
+      } finally {
+        await running.stop();
+      }
     });
 
     test('to PostgreSQL + S3: interrupted while copying tables and again while copying objects, refused without --resume, resumed to the end, nothing copied twice', async () => {
@@ -185,6 +197,13 @@ if (!process.env.ORCHARD_TEST_PG_URL) {
       await uploadFile({ hubUrl: hub.url, accessToken: tokens.alice, repo: 'alice/public-model', file: { path: 'after-move.bin', content: blobOf(extra) } });
       lfsFiles.set('after-move.bin', { repo: 'alice/public-model', bytes: extra });
       assert.ok((await s3.objectKeys()).includes(keyOf(sha256(extra))));
+      // Moving back while this hub runs is refused: seen through its worker pool's lock in PostgreSQL
+      // (from any host) and its scratch folder (on this one). Nothing is created in the target.
+      const target = path.join(dataDir, 'while-running.sqlite');
+      const refused = await migrate(['--from-data', dataDir, '--from-database', database.url, '--from-store', 's3', '--to-database', `sqlite:${target}`, '--to-store', 'folder'], s3.env).done;
+      assert.equal(refused.code, 1, refused.stderr);
+      assert.match(refused.stderr, /the hub is still running \(process \d+ on this host; 1 job-queue worker pool\(s\) connected to the source database\)/);
+      assert.equal(await readFile(target).catch(() => undefined), undefined, 'no target database created');
       await hub.stop();
       hub = undefined;
     });

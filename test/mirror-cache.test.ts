@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { downloadFile, fileDownloadInfo, listFiles, modelInfo } from '@huggingface/hub';
-import { api, commitVia, gitCommands, createRepoVia, expectError, fileOp, headOf, json, lfsOp, startTestHub, testDialects, uploadLfs, type TestHub } from './helpers/hub.js';
+import { api, commitVia, gitCommands, createRepoVia, expectError, fileOp, headOf, json, lfsOp, startTestHub, testBackend, testDialects, uploadLfs, type TestHub } from './helpers/hub.js';
 import { UpstreamProxy } from './helpers/upstream-proxy.js';
 import { waitUntil } from './helpers/webhook-receiver.js';
 
@@ -51,7 +51,9 @@ for (const dialect of testDialects()) {
     let weightsOid: string;
 
     before(async () => {
-      a = await startTestHub({ dialect });
+      // Faults are injected between B and A: on S3, A serves the bytes itself instead of redirecting to its
+      // bucket (test/mirror-redirect.test.ts covers an upstream that redirects, as the public hub does).
+      a = await startTestHub({ dialect, env: testBackend.blobs === 's3' ? { ORCHARD_S3_PRESIGN: 'false' } : {} });
       proxy = new UpstreamProxy(a.url);
       await proxy.start();
       assert.equal((await createRepoVia(a, a.tokens.alice, 'base')).status, 200);

@@ -9,7 +9,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { api, commitVia, createRepoVia, expectError, headOf, lfsOp, seedUsers, spawnHub, startTestHub, uploadLfs, type SpawnedHub, type TestHub, type Tokens } from './helpers/hub.js';
+import { api, commitVia, createRepoVia, expectError, headOf, lfsOp, seedUsers, spawnHub, startTestHub, uploadLfs, type SpawnedHub, type TestHub, type Tokens, primaryPassOnly } from './helpers/hub.js';
 import { waitUntil } from './helpers/webhook-receiver.js';
 import { loadConfig } from '../src/config/config.js';
 import { startHub } from '../src/main.js';
@@ -32,7 +32,7 @@ async function drain(res: Response): Promise<{ size: number; sha: string; error:
   }
 }
 
-describe('pull-through cache: upstream killed mid-transfer', () => {
+describe('pull-through cache: upstream killed mid-transfer', { skip: primaryPassOnly }, () => {
   let dataA: string;
   let tokens: Tokens;
   let a: SpawnedHub;
@@ -102,7 +102,7 @@ describe('pull-through cache: upstream killed mid-transfer', () => {
   });
 });
 
-describe('pull-through cache: size cap', () => {
+describe('pull-through cache: size cap', { skip: primaryPassOnly }, () => {
   let a: TestHub;
   let b: TestHub;
 
@@ -152,7 +152,7 @@ describe('pull-through cache: size cap', () => {
   });
 });
 
-describe('pull-through cache: --offline', () => {
+describe('pull-through cache: --offline', { skip: primaryPassOnly }, () => {
   test('a mirror restarted offline on the same data folder serves its cache and never calls upstream', async () => {
     const a = await startTestHub();
     const proxy = new UpstreamProxy(a.url);

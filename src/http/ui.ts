@@ -32,12 +32,14 @@ export async function pageContext(ctx: Ctx): Promise<PageContext> {
 }
 
 export function sendHtml(ctx: Ctx, status: number, text: string): void {
+  // Files in object storage are redirected there: images and media in cards, and the pages' own fetches.
+  const storage = ctx.hub.blobs.downloadSource ? ` ${ctx.hub.blobs.downloadSource}` : '';
   ctx.res.writeHead(status, {
     'Content-Type': 'text/html; charset=utf-8',
     'Content-Length': String(Buffer.byteLength(text)),
     'Cache-Control': 'private, no-cache',
     // Pages only run the hub's own scripts; card HTML is sanitised on top of this.
-    'Content-Security-Policy': "default-src 'self'; img-src 'self' https: data:; script-src 'self' 'sha256-" + THEME_HASH + "'; style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+    'Content-Security-Policy': `default-src 'self'; img-src 'self' https: data:${storage}; media-src 'self'${storage}; connect-src 'self'${storage}; script-src 'self' 'sha256-${THEME_HASH}'; style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'`,
     'X-Content-Type-Options': 'nosniff',
     'Referrer-Policy': 'same-origin',
   });

@@ -108,8 +108,10 @@ export async function lfsBatch(hub: Hub, repo: RepoRow, req: ApiLfsBatchRequest,
         objects.push({ oid, size, error: { code: 404, message: 'Object does not exist' } });
         continue;
       }
-      const q = hub.signer.query(['download', repo.id, oid], ttl);
-      objects.push({ oid, size, authenticated: true, actions: { download: { href: `${urls.object(oid)}?${q}`, expires_in: ttl } } });
+      // A store that can presign (S3) lets git-lfs fetch straight from the bucket, as resolve does.
+      const presigned = size > 0 ? await hub.blobs.presignedGetUrl?.(oid, { expiresInSeconds: ttl }) : undefined;
+      const href = presigned ?? `${urls.object(oid)}?${hub.signer.query(['download', repo.id, oid], ttl)}`;
+      objects.push({ oid, size, authenticated: true, actions: { download: { href, expires_in: ttl } } });
     }
   }
   const refused = await quotaRefusals(hub, repo.namespace, [...pending.values()]);

@@ -3,7 +3,10 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { S3Config } from '../config/s3-config.js';
+import { sql } from 'kysely';
 import { HubError } from '../core/errors.js';
+import { LIVENESS_LOCK_CLASS } from '../jobs/graphile-liveness.js';
+import { processAlive } from '../storage/process-files.js';
 import { openDatabase, type OpenedDb } from '../db/database.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { createBlobStore } from '../storage/create-blob-store.js';
@@ -112,6 +115,27 @@ async function eachLimited<T>(items: T[], n: number, fn: (item: T) => Promise<vo
   }));
 }
 
+/**
+ * Hub processes still using the source: on this host, those whose scratch folder (`tmp/<pid>`, made at
+ * start, removed at a clean stop) is in the data folder and alive; with a PostgreSQL source, on any host,
+ * the job-queue pools that hold their liveness lock in it. A copy taken while they write would miss writes.
+ */
+async function runningHubs(dataDir: string, source: OpenedDb): Promise<string[]> {
+  const found: string[] = [];
+  for (const entry of await readdir(path.join(dataDir, 'tmp')).catch(() => [] as string[])) {
+    const pid = Number(entry);
+    if (/^\d+$/.test(entry) && pid !== process.pid && processAlive(pid)) found.push(`process ${pid} on this host`);
+  }
+  if (source.dialect === 'postgres') {
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_locks
+      where locktype = 'advisory' and granted and objsubid = 2 and classid = ${LIVENESS_LOCK_CLASS}::int4::oid
+        and database = (select oid from pg_database where datname = current_database())`.execute(source.db);
+    const n = Number(rows[0]?.n ?? 0);
+    if (n > 0) found.push(`${n} job-queue worker pool(s) connected to the source database`);
+  }
+  return found;
+}
+
 export async function migrateStorage(opts: MigrateOptions): Promise<MigrateReport> {
   if ((opts.fromStore === 's3' || opts.toStore === 's3') && !opts.s3) throw new HubError('BadRequest', 'an S3 store needs ORCHARD_S3_BUCKET (and the other ORCHARD_S3_* settings): docs/storage.md');
   const fromDb = opts.fromDatabase ?? `sqlite:${path.join(opts.dataDir, 'orchard.sqlite')}`;
@@ -124,6 +148,10 @@ export async function migrateStorage(opts: MigrateOptions): Promise<MigrateRepor
   const source = await openDatabase({ url: fromDb, dataDir: opts.dataDir });
   let target: OpenedDb | undefined;
   try {
+    const running = await runningHubs(opts.dataDir, source);
+    if (running.length > 0) {
+      throw new HubError('Conflict', `the hub is still running (${running.join('; ')}): stop every hub process (and CLI command) on this data folder and database first, so that no write is missed`);
+    }
     // openDatabase applies every migration to both: the same tables, the same columns.
     target = await openDatabase({ url: toDb, dataDir: opts.dataDir });
     const resumed = await hasProgressTable(target);

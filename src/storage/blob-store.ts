@@ -45,4 +45,9 @@ export interface BlobStore {
    * or undefined when the store cannot give one and the hub should stream.
    */
   presignedGetUrl?(oid: string, opts: { expiresInSeconds: number; filename?: string }): Promise<string | undefined>;
+  /**
+   * Where presigned URLs point, as a Content-Security-Policy source (`https://minio.example.org`,
+   * `https://*.amazonaws.com`), so that the hub's pages may load what redirects there (card images).
+   */
+  readonly downloadSource?: string | undefined;
 }

@@ -18,6 +18,16 @@ export interface BlobStoreSettings {
  * (docs/storage.md). Throws with a clear message when the bucket cannot be
  * used, so that a misconfigured hub stops at start-up.
  */
+/**
+ * The origin presigned URLs of this bucket have, as a CSP source: the endpoint itself with path-style
+ * URLs, any bucket host under it with virtual-hosted ones, and AWS's hosts without an endpoint.
+ */
+export function presignedSource(s3: S3Settings): string {
+  if (!s3.endpoint) return 'https://*.amazonaws.com';
+  const url = new URL(s3.endpoint);
+  return s3.forcePathStyle ? url.origin : `${url.protocol}//*.${url.host}`;
+}
+
 export async function createBlobStore(settings: BlobStoreSettings): Promise<BlobStore> {
   if (!settings.s3) {
     const store = new FsBlobStore(path.join(settings.dataDir, 'lfs'), { hashWorkers: settings.uploadWorkers });
@@ -27,7 +37,7 @@ export async function createBlobStore(settings: BlobStoreSettings): Promise<Blob
   // Loaded only when used: the AWS SDK adds a noticeable start-up time to every hub otherwise.
   const { S3BlobStore, s3ClientFor } = await import('./s3-blob-store.js');
   const s3 = settings.s3;
-  const store = new S3BlobStore({ client: s3ClientFor(s3), bucket: s3.bucket, prefix: s3.prefix, presign: s3.presign });
+  const store = new S3BlobStore({ client: s3ClientFor(s3), bucket: s3.bucket, prefix: s3.prefix, presign: s3.presign, downloadSource: presignedSource(s3) });
   await store.init();
   return store;
 }

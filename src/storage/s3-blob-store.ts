@@ -74,6 +74,8 @@ export interface S3BlobStoreOptions {
   prefix?: string;
   /** Redirect downloads to presigned URLs (default true). */
   presign?: boolean;
+  /** Where presigned URLs point, as a CSP source (see `BlobStore.downloadSource`). */
+  downloadSource?: string;
   /** Multipart part size in bytes (at least 5 MiB); larger when an object would need more than 10,000 parts. */
   partSize?: number;
   partsInFlight?: number;
@@ -101,6 +103,7 @@ export class S3BlobStore implements BlobStore {
   private readonly bucket: string;
   private readonly prefix: string;
   private readonly presign: boolean;
+  readonly downloadSource: string | undefined;
   private readonly partSize: number;
   private readonly partsInFlight: number;
 
@@ -110,6 +113,7 @@ export class S3BlobStore implements BlobStore {
     this.prefix = opts.prefix ?? '';
     if (this.prefix !== '' && (!this.prefix.endsWith('/') || this.prefix.startsWith('/'))) throw new Error(`S3 key prefix must be empty or end with "/" and not start with one, got ${JSON.stringify(this.prefix)}`);
     this.presign = opts.presign ?? true;
+    this.downloadSource = this.presign ? opts.downloadSource : undefined;
     this.partSize = opts.partSize ?? DEFAULT_PART_SIZE;
     if (!Number.isSafeInteger(this.partSize) || this.partSize < MIN_PART_SIZE) throw new Error(`S3 part size must be at least ${MIN_PART_SIZE} bytes`);
     this.partsInFlight = Math.max(1, opts.partsInFlight ?? DEFAULT_PARTS_IN_FLIGHT);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,7 @@ import { createUser } from '../../src/auth/users.js';
 import { loadConfig } from '../../src/config/config.js';
 import { openDatabase } from '../../src/db/database.js';
 import { startHub, type RunningHub } from '../../src/main.js';
+import { startS3Emulator, type S3Emulator } from './s3-emulator.js';
 
 export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
@@ -44,37 +45,80 @@ export interface TestHub {
   dataDir: string;
   tokens: Tokens;
   running: RunningHub;
+  /** The hub's PostgreSQL database when it runs on one. */
+  databaseUrl: string | undefined;
+  /** The S3 emulator holding the hub's LFS objects, in an S3 pass. */
+  s3: S3Emulator | undefined;
   close(): Promise<void>;
 }
 
-/** The real app on an ephemeral port with a temp data folder and real SQLite and git. */
+/** The real app on an ephemeral port with a temp data folder, on this pass's database and blob store (or the dialect asked for). */
 export async function startTestHub(opts: { env?: Record<string, string>; dialect?: TestDialect } = {}): Promise<TestHub> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'orchard-test-'));
-  const database = opts.dialect === 'postgres' ? await createPgDatabase() : undefined;
-  const tokens = await seedUsers(dataDir, database?.url);
-  const config = loadConfig({ port: '0', data: dataDir, ...(database ? { database: database.url } : {}) }, { ...opts.env });
+  // A test that brings its own bucket (ORCHARD_S3_* in env) keeps it; otherwise the pass decides.
+  const ownBucket = opts.env?.ORCHARD_S3_BUCKET !== undefined;
+  const storage = await createTestStorage(opts.dialect ?? testBackend.dialect, ownBucket ? 'folder' : testBackend.blobs);
+  const tokens = await seedUsers(dataDir, storage.databaseUrl);
+  const config = loadConfig({ port: '0', data: dataDir, ...(storage.databaseUrl ? { database: storage.databaseUrl } : {}) }, { ...storage.s3?.env, ...opts.env });
   const running = await startHub(config);
   return {
     url: running.url,
     dataDir,
     tokens,
     running,
+    databaseUrl: storage.databaseUrl,
+    s3: storage.s3,
     async close() {
       await running.close();
-      await database?.drop();
+      await storage.close();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
 }
 
 export type TestDialect = 'sqlite' | 'postgres';
+export type TestBlobs = 'folder' | 's3';
 
 /**
- * The dialects the database-backed suites run on: SQLite always, PostgreSQL
- * when ORCHARD_TEST_PG_URL names a server (CI sets it; locally the
- * PostgreSQL runs are skipped with a message).
+ * The backend this run of the suite covers. `npm test` (scripts/test-matrix.mjs) runs the whole suite
+ * once per combination that can run here, naming it in ORCHARD_TEST_BACKEND (`sqlite+folder`,
+ * `postgres+folder`, `sqlite+s3`, `postgres+s3`). A file run by hand without it uses the folder store
+ * and SQLite, plus PostgreSQL where a suite loops over `testDialects()` and ORCHARD_TEST_PG_URL is set.
+ *
+ * Suites that set up their own fixed backends (migration between backends, several processes on
+ * PostgreSQL + S3, the S3 store itself) run only in the primary pass (`sqlite+folder`, or no pass).
+ */
+export interface TestBackend {
+  name: string;
+  /** The dialect `startTestHub` uses when not told one. */
+  dialect: TestDialect;
+  blobs: TestBlobs;
+  /** Set when ORCHARD_TEST_BACKEND names this pass. */
+  explicit: boolean;
+  primary: boolean;
+}
+
+export const testBackend: TestBackend = parseTestBackend(process.env.ORCHARD_TEST_BACKEND);
+
+function parseTestBackend(raw: string | undefined): TestBackend {
+  if (!raw) return { name: 'sqlite+folder', dialect: 'sqlite', blobs: 'folder', explicit: false, primary: true };
+  const m = /^(sqlite|postgres)\+(folder|s3)$/.exec(raw);
+  if (!m) throw new Error(`ORCHARD_TEST_BACKEND must be <sqlite|postgres>+<folder|s3>, got ${JSON.stringify(raw)}`);
+  const dialect = m[1] as TestDialect;
+  if (dialect === 'postgres' && !process.env.ORCHARD_TEST_PG_URL) throw new Error('ORCHARD_TEST_BACKEND=postgres+… needs ORCHARD_TEST_PG_URL');
+  return { name: raw, dialect, blobs: m[2] as TestBlobs, explicit: true, primary: raw === 'sqlite+folder' };
+}
+
+/** For `describe(..., { skip })` of suites that choose their own backends: they run in the primary pass only. */
+export const primaryPassOnly: string | false = testBackend.primary ? false : `runs its own backends in the sqlite+folder pass (this pass: ${testBackend.name})`;
+
+/**
+ * The dialects the database-backed suites loop over: this pass's one when a pass is named, else
+ * SQLite always and PostgreSQL when ORCHARD_TEST_PG_URL names a server (locally the PostgreSQL runs
+ * are skipped with a message).
  */
 export function testDialects(): TestDialect[] {
+  if (testBackend.explicit) return [testBackend.dialect];
   if (process.env.ORCHARD_TEST_PG_URL) return ['sqlite', 'postgres'];
   if (!warned) {
     warned = true;
@@ -83,6 +127,29 @@ export function testDialects(): TestDialect[] {
   return ['sqlite'];
 }
 let warned = false;
+
+/** A hub's database and blob store for this pass: a fresh PostgreSQL database and/or S3 bucket, or nothing beyond the data folder. */
+export interface TestStorage {
+  databaseUrl: string | undefined;
+  s3: S3Emulator | undefined;
+  /** What a hub child process needs in its environment to use them. */
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+export async function createTestStorage(dialect: TestDialect = testBackend.dialect, blobs: TestBlobs = testBackend.blobs): Promise<TestStorage> {
+  const database = dialect === 'postgres' ? await createPgDatabase() : undefined;
+  const s3 = blobs === 's3' ? await startS3Emulator() : undefined;
+  return {
+    databaseUrl: database?.url,
+    s3,
+    env: { ...(database ? { ORCHARD_DATABASE_URL: database.url } : {}), ...s3?.env },
+    async close() {
+      await s3?.close();
+      await database?.drop();
+    },
+  };
+}
 
 /** A fresh, empty PostgreSQL database for one test hub, dropped afterwards. */
 export async function createPgDatabase(prefix = 'orchard_t'): Promise<{ url: string; drop(): Promise<void> }> {
@@ -114,10 +181,10 @@ export interface SpawnedHub {
 }
 
 /** Runs `orchard serve` as a child process, as a user would, and waits until it listens. */
-export async function spawnHub(dataDir: string, port = 0): Promise<SpawnedHub> {
+export async function spawnHub(dataDir: string, port = 0, env: Record<string, string> = {}): Promise<SpawnedHub> {
   const child = spawn(process.execPath, [CLI, 'serve', '--port', String(port), '--data', dataDir], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env },
+    env: { ...process.env, ...env },
   });
   let log = '';
   const url = await new Promise<string>((resolve, reject) => {
@@ -141,6 +208,54 @@ export async function spawnHub(dataDir: string, port = 0): Promise<SpawnedHub> {
       await exited;
     },
   };
+}
+
+export interface SpawnedTestHub extends SpawnedHub {
+  dataDir: string;
+  tokens: Tokens;
+  storage: TestStorage;
+  /** Stops the process and removes its data folder, database and bucket. */
+  close(): Promise<void>;
+}
+
+/** `orchard serve` as a child process on a fresh data folder, on this pass's database and blob store, with users seeded. */
+export async function startSpawnedTestHub(prefix = 'orchard-spawned-'): Promise<SpawnedTestHub> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  const storage = await createTestStorage();
+  const tokens = await seedUsers(dataDir, storage.databaseUrl);
+  const hub = await spawnHub(dataDir, 0, storage.env);
+  return {
+    ...hub,
+    dataDir,
+    tokens,
+    storage,
+    async close() {
+      await hub.stop();
+      await storage.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Every LFS object or piece of one a hub holds: file names under the data folder's `lfs/` (objects
+ * and temporary files), and in an S3 pass the bucket's object keys and pending multipart uploads.
+ * What bad input must leave untouched.
+ */
+export async function storedLfsFiles(hub: { dataDir: string; s3?: S3Emulator | undefined }): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+      if (e.isDirectory()) await walk(path.join(dir, e.name));
+      else out.push(e.name);
+    }
+  };
+  await walk(path.join(hub.dataDir, 'lfs'));
+  if (hub.s3) {
+    out.push(...(await hub.s3.objectKeys()).map((k) => k.slice(k.lastIndexOf('/') + 1)));
+    out.push(...(await hub.s3.pendingUploads()).map((k) => `pending:${k}`));
+  }
+  return out;
 }
 
 /** fetch with a bearer token. */
@@ -214,9 +329,9 @@ export async function headOf(hub: { url: string }, token: string | undefined, re
   return ((await r.json()) as { sha: string }).sha;
 }
 
-/** Opens the database of a test hub's data folder (SQLite), for set-up that has no API. */
-export async function withDb<T>(dataDir: string, fn: (db: Awaited<ReturnType<typeof openDatabase>>['db']) => Promise<T>): Promise<T> {
-  const opened = await openDatabase({ dataDir });
+/** Opens a test hub's database (its SQLite file, or its PostgreSQL database), for set-up that has no API. */
+export async function withDb<T>(hub: { dataDir: string; databaseUrl?: string | undefined }, fn: (db: Awaited<ReturnType<typeof openDatabase>>['db']) => Promise<T>): Promise<T> {
+  const opened = await openDatabase({ dataDir: hub.dataDir, url: hub.databaseUrl });
   try {
     return await fn(opened.db);
   } finally {

@@ -19,7 +19,7 @@ import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { CreateBucketCommand, ListMultipartUploadsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, ListMultipartUploadsCommand, PutBucketCorsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import S3rver, { type KoaContext } from 's3rver';
 import { s3ClientFor } from '../../src/storage/s3-blob-store.js';
 
@@ -126,6 +126,14 @@ export async function startS3Emulator(opts: { bucket?: string } = {}): Promise<S
   const endpoint = `http://127.0.0.1:${port}`;
   const client = s3ClientFor({ endpoint, region: 'us-east-1', accessKeyId: S3RVER_KEY, secretAccessKey: S3RVER_KEY, forcePathStyle: true });
   await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  // The CORS rule docs/storage.md asks operators to set, so that pages (transformers.js, the hub's own UI)
+  // can follow resolve's redirect to the bucket.
+  await client.send(new PutBucketCorsCommand({
+    Bucket: bucket,
+    CORSConfiguration: {
+      CORSRules: [{ AllowedOrigins: ['*'], AllowedMethods: ['GET', 'HEAD'], AllowedHeaders: ['Range'], ExposeHeaders: ['Content-Range', 'Content-Length', 'ETag'], MaxAgeSeconds: 3600 }],
+    },
+  }));
   return {
     endpoint,
     bucket,
