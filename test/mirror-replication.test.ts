@@ -229,6 +229,18 @@ for (const dialect of testDialects()) {
       }, 'the last scheduled run to end');
     });
 
+    test('a malformed schedule is refused with the accepted forms, and the schedule stays as it was', async () => {
+      const listBefore = (await B.cli(['mirror', 'list'])).stdout;
+      for (const bad of ['0s', '-5m', '1.5h', '6 hours', 'soon', '', '99999999999999999999d']) {
+        const r = await B.cli(['mirror', 'schedule', 'alice/src', '--every', bad]);
+        assert.notEqual(r.code, 0, `--every ${JSON.stringify(bad)} must fail`);
+        assert.match(r.stderr, /Invalid interval .*use e\.g\. 30s, 15m, 6h, 1d, or off|--every/, bad);
+      }
+      const missing = await B.cli(['mirror', 'schedule', 'alice/no-such-repo', '--every', '1h']);
+      assert.notEqual(missing.code, 0);
+      assert.equal((await B.cli(['mirror', 'list'])).stdout, listBefore);
+    });
+
     test('an unreachable source gives a clear error and changes nothing', async () => {
       const before = await repoNames(B);
       // A port that was just free: nothing listens there.
