@@ -16,6 +16,9 @@ import { RateLimits } from './http/rate-limit.js';
 import { DatabaseRateLimitStore } from './http/rate-limit-db.js';
 import type { Hub, HubLimits } from './services/hub.js';
 import { HubEvents } from './services/events.js';
+import { exportTasks, requeueUnfinishedExports } from './services/export-jobs.js';
+import { runArenaExport } from './services/arena-export.js';
+import { runFeedbackExport } from './services/feedback-export.js';
 import { syncPending } from './services/indexer.js';
 import { registerDiscussions } from './services/pull-requests.js';
 import { settleDownloads } from './services/downloads.js';
@@ -25,6 +28,7 @@ import { initialiseGit } from './services/repos.js';
 import { createBlobStore } from './storage/create-blob-store.js';
 import { createMirror } from './mirror/create-mirror.js';
 import { startReplicationScheduler } from './mirror/replication-scheduler.js';
+import type { JobQueue } from './jobs/job-queue.js';
 import { createJobQueue } from './jobs/create-job-queue.js';
 
 export interface RunningHub {
@@ -33,6 +37,8 @@ export interface RunningHub {
   url: string;
   /** Readiness, metrics and requests in flight (docs/operations.md). */
   ops: Operations;
+  /** The background job queue (docs/operations.md). */
+  jobs: JobQueue;
   /** Stops at once, cutting requests in flight (tests use it). */
   close(): Promise<void>;
   /**
@@ -138,7 +144,7 @@ export async function startHub(config: Config): Promise<RunningHub> {
   const ops = new Operations({ hub, metricsToken: config.metricsToken, metricsPublic: config.metricsPublic });
   ops.metrics.registerQueue('webhook_deliveries', () => pendingWebhookDeliveries(hub.db));
   ops.metrics.registerQueue('jobs', () => jobs.pending());
-  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, createApp({ hub, publicUrl: config.publicUrl, trustProxy: config.trustProxy, hook, rateLimits: rateLimitsFor(config, opened), mirror, ops }));
+  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, createApp({ hub, publicUrl: config.publicUrl, trustProxy: config.trustProxy, hook, rateLimits: rateLimitsFor(config, opened), mirror, ops, jobs }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -149,7 +155,8 @@ export async function startHub(config: Config): Promise<RunningHub> {
   const url = config.publicUrl ?? `http://${loopback.includes(':') ? `[${loopback}]` : loopback}:${port}`;
   webhookBaseUrl = url;
   const replicationTasks = await startReplicationScheduler(hub, jobs, { env: process.env });
-  await jobs.start({ ...webhooks.tasks, ...replicationTasks });
+  await requeueUnfinishedExports(hub, jobs);
+  await jobs.start({ ...webhooks.tasks, ...replicationTasks, ...exportTasks(hub, { feedback: runFeedbackExport, arena: runArenaExport }) });
   const stopServices = async (abortAfterMs: number): Promise<void> => {
     webhooks.stop();
     // Jobs in flight finish, or are cut after the grace and queued again: none is lost.
@@ -165,6 +172,7 @@ export async function startHub(config: Config): Promise<RunningHub> {
     server,
     url,
     ops,
+    jobs,
     async close() {
       ops.beginShutdown();
       server.closeAllConnections();

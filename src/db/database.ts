@@ -21,6 +21,7 @@ import * as m0014 from './migrations/0014-arena-export.js';
 import * as m0015 from './migrations/0015-mirror-cache.js';
 import * as m0017 from './migrations/0017-sqlite-search.js';
 import * as m0018 from './migrations/0018-rate-buckets.js';
+import * as m0019 from './migrations/0019-export-jobs.js';
 import * as m0016 from './migrations/0016-mirror-replication.js';
 import type { Database } from './schema.js';
 
@@ -52,6 +53,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0015-mirror-cache': m0015,
   '0017-sqlite-search': m0017,
   '0018-rate-buckets': m0018,
+  '0019-export-jobs': m0019,
   '0016-mirror-replication': m0016,
 };
 

@@ -7,6 +7,7 @@ import type { ArenaTables } from './schema-arena.js';
 import type { ArenaExportTables } from './schema-arena-export.js';
 import type { MirrorCacheTables } from './schema-mirror-cache.js';
 import type { RateLimitTables } from './schema-rate-limits.js';
+import type { ExportJobTables } from './schema-export-jobs.js';
 import type { MirrorReplicationTables } from './schema-mirror-replication.js';
 import type { LineageTables } from './schema-lineage.js';
 import type { SocialTables } from './schema-social.js';
@@ -204,7 +205,7 @@ export interface SettingsTable {
   value: string;
 }
 
-export interface Database extends DiscussionTables, SocialTables, LineageTables, WebhookTables, EvalTables, FeedbackTables, LeaderboardTables, ArenaTables, ArenaExportTables, MirrorCacheTables, RateLimitTables, MirrorReplicationTables {
+export interface Database extends DiscussionTables, SocialTables, LineageTables, WebhookTables, EvalTables, FeedbackTables, LeaderboardTables, ArenaTables, ArenaExportTables, MirrorCacheTables, RateLimitTables, MirrorReplicationTables, ExportJobTables {
   users: UsersTable;
   tokens: TokensTable;
   repos: ReposTable;

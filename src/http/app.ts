@@ -5,6 +5,7 @@ import { makeRepoRef, type RepoRef, type RepoType, typeFromPlural } from '../cor
 import { splitRevisionAndPath } from '../core/revision.js';
 import type { Hub } from '../services/hub.js';
 import { findRenamed, getRepo, localNameTaken } from '../services/repos.js';
+import type { JobQueue } from '../jobs/job-queue.js';
 import type { MirrorCache } from '../mirror/cache-service.js';
 import { mirrorPageRoute, mirrorPathsInfoRoute, mirrorRepoInfoRoute, mirrorRepoPageRoute, mirrorResolveRoute, mirrorStatsRoute, mirrorTreeRoute } from './mirror.js';
 import { mirrorGitRoute, mirrorLfsRoute } from './mirror-git.js';
@@ -50,6 +51,7 @@ import { feedbackPageRoute } from './ui-feedback.js';
 import { leaderboardsApiRoute } from './api/leaderboards.js';
 import { leaderboardsPageRoute } from './ui-leaderboards.js';
 import { arenaApiRoute } from './api/arena.js';
+import { exportsApiRoute } from './api/exports.js';
 import { arenaPageRoute } from './ui-arena.js';
 
 export interface AppOptions {
@@ -63,6 +65,8 @@ export interface AppOptions {
   mirror?: MirrorCache;
   /** Health, readiness, metrics and the request log (docs/operations.md). */
   ops: Operations;
+  /** The background job queue: dataset exports are handed to it. */
+  jobs: JobQueue;
 }
 
 // The real Hub's list plus the resolve headers (spec 1.7).
@@ -94,6 +98,7 @@ export function createApp(opts: AppOptions): (req: IncomingMessage, res: ServerR
     ctx.clientIp = clientAddress(req, opts.trustProxy);
     ctx.rateLimits = opts.rateLimits;
     ctx.mirror = opts.mirror;
+    ctx.jobs = opts.jobs;
     observeRequest(ctx, opts.ops);
     res.setHeader('X-Request-Id', requestId);
     res.setHeader('Access-Control-Allow-Origin', '*');
@@ -229,6 +234,7 @@ async function api(ctx: Ctx, segs: string[], opts: AppOptions): Promise<void> {
   if (first === 'collections') return collectionsApiRoute(ctx, segs.slice(1).map(decodeSegment));
   if (first === 'leaderboards') return leaderboardsApiRoute(ctx, segs.slice(1).map(decodeSegment));
   if (first === 'arena') return arenaApiRoute(ctx, segs.slice(1).map(decodeSegment));
+  if (first === 'exports') return exportsApiRoute(ctx, segs.slice(1).map(decodeSegment));
   if (first === 'users' && segs.length === 3 && segs[2] === 'likes') return methodIs(ctx, 'GET'), userLikesRoute(ctx, decodeSegment(second!));
   if (first === 'admin' && second === 'quotas' && segs.length === 3) return quotaRoute(ctx, decodeSegment(segs[2]!));
   if (first === 'admin') return adminRoute(ctx, segs.slice(1).map(decodeSegment));

@@ -1,4 +1,5 @@
 import type { MirrorCache } from '../mirror/cache-service.js';
+import type { JobQueue } from '../jobs/job-queue.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ANONYMOUS, type Actor } from '../auth/actor.js';
 import { authenticateSession, csrfTokenMatches, SESSION_COOKIE, type SessionInfo } from '../auth/sessions.js';
@@ -30,6 +31,8 @@ export class Ctx {
   rateLimits: RateLimits | undefined;
   /** The pull-through cache, when this hub mirrors another (docs/mirror.md). */
   mirror: MirrorCache | undefined;
+  /** The background job queue (docs/operations.md), for routes that hand work to it (dataset exports). */
+  jobs!: JobQueue;
 
   constructor(
     readonly req: IncomingMessage,

@@ -40,6 +40,7 @@ import {
 } from './dataset-export.js';
 import { redactMessages } from './feedback-export.js';
 import { redact } from './feedback-redact.js';
+import type { ExportRunner } from './export-jobs.js';
 import type { Hub } from './hub.js';
 import { accessInfo, type RepoRow } from './repos.js';
 
@@ -70,16 +71,27 @@ interface Vote {
   answer_b: string | null;
 }
 
-/** `POST /api/arena/{ns}/{slug}/export`: those who may edit the arena, into a dataset of its namespace. */
-export async function exportArenaVotes(hub: Hub, actor: Actor, arena: ArenaRow, body: Record<string, unknown>): Promise<ArenaExportResult> {
+/**
+ * `POST /api/arena/{ns}/{slug}/export`, the part done in the request: those who may edit the arena, into a
+ * dataset of its namespace (checked or created). The export itself runs as a job (export-jobs.ts).
+ */
+export async function prepareArenaExport(hub: Hub, actor: Actor, arena: ArenaRow, body: Record<string, unknown>): Promise<{ dataset: RepoRow; created: boolean }> {
   if (actor.kind !== 'user') throw new HubError('Unauthorized', 'You must be signed in to export arena votes');
   if (actor.token?.role === 'read') throw new HubError('Forbidden', 'A read token cannot export arena votes');
   if (!canEditArena(actor, arena)) throw new HubError('Forbidden', `Only members of ${arena.namespace} who may create arenas there can export its votes`);
   for (const k of Object.keys(body)) if (k !== 'dataset') throw new HubError('BadRequest', `Unknown field "${k}": an arena export takes {"dataset"}`);
   const ref = parseRepoId('dataset', body.dataset);
   const { row: dataset, created } = await targetDataset(hub, actor, arena.namespace, 'arena', ref);
-  return datasetExportLocks.run(dataset.id, () => exportLocked(hub, actor, arena, dataset, created));
+  return { dataset, created };
 }
+
+/** The export job of arena votes (export-jobs.ts). */
+export const runArenaExport: ExportRunner = async (hub, actor, job, dataset) => {
+  const arena = await hub.db.selectFrom('arenas').selectAll().where('id', '=', job.sourceId).executeTakeFirst();
+  if (!arena) throw new HubError('NotFound', 'The arena was deleted before the export ran');
+  const result = await datasetExportLocks.run(dataset.id, () => exportLocked(hub, actor, arena, dataset, job.createdDataset));
+  return { ...result };
+};
 
 async function exportLocked(hub: Hub, actor: Actor, arena: ArenaRow, dataset: RepoRow, created: boolean): Promise<ArenaExportResult> {
   const datasetId = `${dataset.namespace}/${dataset.name}`;

@@ -38,6 +38,7 @@ import {
 } from './dataset-export.js';
 import { type ChatMessage, type FeedbackRow, isFeedbackWriter, promptMessages, ratedGood, requireModel } from './feedback.js';
 import { redact } from './feedback-redact.js';
+import type { ExportRunner } from './export-jobs.js';
 import type { Hub } from './hub.js';
 import type { RepoRow } from './repos.js';
 
@@ -94,16 +95,28 @@ export function parseFormats(v: unknown): ExportFormat[] {
   return EXPORT_FORMATS.filter((f) => v.includes(f));
 }
 
-/** `POST …/feedback/export`: writers of the model only. */
-export async function exportFeedback(hub: Hub, actor: Actor, model: RepoRow, body: Record<string, unknown>): Promise<ExportResult> {
+/**
+ * `POST …/feedback/export`, the part done in the request: writers of the model only; the target
+ * dataset is checked (or created). The export itself runs as a job (export-jobs.ts).
+ */
+export async function prepareFeedbackExport(hub: Hub, actor: Actor, model: RepoRow, body: Record<string, unknown>): Promise<{ dataset: RepoRow; created: boolean; formats: ExportFormat[] }> {
   requireModel(model);
   if (actor.kind !== 'user') throw new HubError('Unauthorized', 'You must be signed in to export feedback');
   if (!isFeedbackWriter(actor, model)) throw new HubError('Forbidden', 'Only writers of this model can export its feedback');
   const dsRef = parseRepoId('dataset', body.dataset);
   const formats = parseFormats(body.formats);
   const { row: dataset, created } = await targetDataset(hub, actor, model.namespace, 'model', dsRef);
-  return datasetExportLocks.run(dataset.id, () => exportLocked(hub, actor, model, dataset, created, formats));
+  return { dataset, created, formats };
 }
+
+/** The export job of feedback (export-jobs.ts): one export at a time per dataset in this process, claims across processes. */
+export const runFeedbackExport: ExportRunner = async (hub, actor, job, dataset) => {
+  const model = await hub.db.selectFrom('repos').selectAll().where('id', '=', job.sourceId).executeTakeFirst();
+  if (!model) throw new HubError('RepoNotFound', 'The model was deleted before the export ran');
+  const formats = parseFormats(job.params.formats);
+  const result = await datasetExportLocks.run(dataset.id, () => exportLocked(hub, actor, model, dataset, job.createdDataset, formats));
+  return { ...result };
+};
 
 async function exportLocked(hub: Hub, actor: Actor, model: RepoRow, dataset: RepoRow, created: boolean, formats: ExportFormat[]): Promise<ExportResult> {
   const modelId = `${model.namespace}/${model.name}`;

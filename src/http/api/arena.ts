@@ -10,7 +10,9 @@ import {
   listArenas,
   vote,
 } from '../../services/arena.js';
-import { exportArenaVotes } from '../../services/arena-export.js';
+import { prepareArenaExport } from '../../services/arena-export.js';
+import { submitExport } from '../../services/export-jobs.js';
+import { answerExport, exportWaitSeconds } from './exports.js';
 import { deleteEndpoint, listEndpoints, putEndpoint } from '../../services/arena-live.js';
 import { renderMarkdown } from '../../ui/markdown.js';
 import { readJsonObject } from '../body.js';
@@ -140,7 +142,10 @@ export async function arenaApiRoute(ctx: Ctx, segs: string[]): Promise<void> {
   if (segs.length === 3 && what === 'export') {
     methodIs(ctx, 'POST');
     const arena = await findArena(ctx.hub, actor, ns, slug);
-    return sendJson(ctx, 200, await exportArenaVotes(ctx.hub, actor, arena, await body(ctx)));
+    const wait = exportWaitSeconds(ctx);
+    const { dataset, created } = await prepareArenaExport(ctx.hub, actor, arena, await body(ctx));
+    const job = await submitExport(ctx.hub, ctx.jobs, { kind: 'arena', sourceId: arena.id, dataset, createdDataset: created, userId: actor.kind === 'user' ? actor.user.id : '', params: {} });
+    return answerExport(ctx, job, wait);
   }
   if (segs.length === 3 && what === 'endpoints') {
     methodIs(ctx, 'GET', 'HEAD', 'PUT', 'DELETE');

@@ -15,7 +15,9 @@ import {
   submitFeedback,
   triageFeedback,
 } from '../../services/feedback.js';
-import { exportFeedback } from '../../services/feedback-export.js';
+import { prepareFeedbackExport } from '../../services/feedback-export.js';
+import { submitExport } from '../../services/export-jobs.js';
+import { answerExport, exportWaitSeconds } from './exports.js';
 import { getRepo } from '../../services/repos.js';
 import { readJson, readJsonObject } from '../body.js';
 import type { Ctx } from '../context.js';
@@ -67,7 +69,10 @@ export async function feedbackRoute(ctx: Ctx, ref: RepoRef, args: string[]): Pro
     // Writers only; the dataset needs write access (or creation rights) too, checked by the service.
     await getRepo(ctx.hub, actor, ref, 'write');
     const body = await readJsonObject(ctx.req, limit);
-    return sendJson(ctx, 200, await exportFeedback(ctx.hub, actor, repo, body));
+    const wait = exportWaitSeconds(ctx);
+    const { dataset, created, formats } = await prepareFeedbackExport(ctx.hub, actor, repo, body);
+    const job = await submitExport(ctx.hub, ctx.jobs, { kind: 'feedback', sourceId: repo.id, dataset, createdDataset: created, userId: actor.kind === 'user' ? actor.user.id : '', params: { formats } });
+    return answerExport(ctx, job, wait);
   }
 
   const id = args[0]!;

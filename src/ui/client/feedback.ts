@@ -15,6 +15,27 @@ interface ExportAnswer {
   commit: string | null;
 }
 
+/** An export still queued or running when the request stopped waiting (202): polled at `url`. */
+interface ExportJobAnswer {
+  status: 'queued' | 'running' | 'done' | 'failed';
+  url: string;
+  result?: ExportAnswer;
+  error?: string;
+}
+
+/** The export's result: at once, or after polling the export job until it ends. */
+async function exportResult(first: ExportAnswer | ExportJobAnswer, progress: (text: string) => void): Promise<ExportAnswer> {
+  if ('exported' in first) return first;
+  let job = first;
+  while (job.status === 'queued' || job.status === 'running') {
+    progress(job.status === 'queued' ? 'Export queued…' : 'Exporting…');
+    await new Promise((r) => setTimeout(r, 1000));
+    job = await api<ExportJobAnswer>(job.url);
+  }
+  if (job.status === 'failed' || !job.result) throw new Error(job.error ?? 'The export failed');
+  return job.result;
+}
+
 const root = document.querySelector<HTMLElement>('#feedback');
 if (root) {
   const apiBase = `${root.dataset.api}/feedback`;
@@ -52,7 +73,8 @@ if (root) {
   const exportForm = root.querySelector<HTMLFormElement>('#export-form');
   if (exportForm) {
     onSubmit(exportForm, async (f) => {
-      const res = await api<ExportAnswer>(`${apiBase}/export`, { json: { dataset: field(f, 'dataset').trim(), formats: checked(f, 'formats') } });
+      const first = await api<ExportAnswer | ExportJobAnswer>(`${apiBase}/export`, { json: { dataset: field(f, 'dataset').trim(), formats: checked(f, 'formats') } });
+      const res = await exportResult(first, (text) => showStatus(f.querySelector('[data-status]'), text, 'info'));
       if (res.exported === 0) return `Nothing new to export to ${res.dataset}${res.created ? ' (created it)' : ''}.`;
       return `Exported ${res.exported} feedback item(s) to ${res.dataset}: ${res.rows.sft} SFT row(s), ${res.rows.preference} preference pair(s), in part ${res.shard} (commit ${res.commit?.slice(0, 7)}).`;
     });
