@@ -53,6 +53,12 @@ export interface CacheCounters {
 const CHUNK = 1024 * 1024;
 /** Bytes gathered before one write to the partial file. */
 const WRITE_BATCH = 1024 * 1024;
+/**
+ * The most recent bytes a fill keeps in memory for its readers, beyond those still on their way to the
+ * disk: a reader that keeps up with the transfer copies them from there instead of reading the partial
+ * file back (a thread-pool round trip and a page-cache copy per read: bench/mirror.ts).
+ */
+const RECENT_BYTES = 8 * 1024 * 1024;
 
 /**
  * File contents fetched from upstream, stored once per content id and served
@@ -255,7 +261,13 @@ function startHash(key: ObjectKey): Hash {
 
 /** One transfer of one object from upstream into the partial file, with any number of readers. */
 class Fill {
+  /** Bytes in the partial file. */
   written = 0;
+  /** Bytes received and hashed: `written` plus those in memory on their way to the file. */
+  received = 0;
+  /** The last chunks received, oldest first, covering at least `written..received` (see RECENT_BYTES). */
+  private recent: { start: number; bytes: Buffer }[] = [];
+  private recentBytes = 0;
   done = false;
   error: Error | undefined;
   private waiters: (() => void)[] = [];
@@ -281,9 +293,46 @@ class Fill {
   }
 
   private notify(): void {
+    if (this.waiters.length === 0) return;
     const w = this.waiters;
     this.waiters = [];
     for (const r of w) r();
+  }
+
+  /** Keeps a received chunk for readers, dropping the oldest ones already in the file beyond RECENT_BYTES. */
+  private remember(start: number, bytes: Buffer): void {
+    this.recent.push({ start, bytes });
+    this.recentBytes += bytes.length;
+    while (this.recent.length > 1) {
+      const first = this.recent[0]!;
+      if (this.recentBytes - first.bytes.length < RECENT_BYTES || first.start + first.bytes.length > this.written) break;
+      this.recent.shift();
+      this.recentBytes -= first.bytes.length;
+    }
+  }
+
+  private forget(): void {
+    this.recent = [];
+    this.recentBytes = 0;
+  }
+
+  /**
+   * Copies up to `length` bytes at `position` from the chunks in memory into `buffer`; 0 when
+   * `position` is not among them (the caller reads the file).
+   */
+  copyRecent(buffer: Buffer, length: number, position: number): number {
+    const recent = this.recent;
+    let i = recent.length - 1;
+    while (i >= 0 && recent[i]!.start > position) i--;
+    if (i < 0) return 0;
+    let copied = 0;
+    for (; i < recent.length && copied < length; i++) {
+      const { start, bytes } = recent[i]!;
+      const from = position + copied - start;
+      if (from < 0 || from >= bytes.length) break;
+      copied += bytes.copy(buffer, copied, from, Math.min(bytes.length, from + length - copied));
+    }
+    return copied;
   }
 
   /**
@@ -309,6 +358,7 @@ class Fill {
         have = 0;
       }
       this.written = have;
+      this.received = have;
       let hash = startHash(this.key);
       // What an earlier, interrupted transfer left: hashed again, since a hash state cannot be saved.
       const buf = Buffer.allocUnsafe(CHUNK);
@@ -347,6 +397,8 @@ class Fill {
     } finally {
       this.startedResolve();
       await fd?.close().catch(() => undefined);
+      // Everything is in the file (or the fill failed): readers go on from there.
+      this.forget();
       this.notify();
     }
   }
@@ -376,6 +428,8 @@ class Fill {
         // Upstream ignored the range: start over.
         await fd.truncate(0);
         this.written = 0;
+        this.received = 0;
+        this.forget();
         hash = startHash(this.key);
       }
       // Chunks are hashed as they come and written in batches of about WRITE_BATCH with one writev,
@@ -408,6 +462,9 @@ class Fill {
         batch.push(bytes);
         batchBytes += bytes.length;
         this.cache.counters.bytesFromUpstream += bytes.length;
+        this.remember(this.received, bytes);
+        this.received += bytes.length;
+        this.notify();
         if (batchBytes >= WRITE_BATCH) await flush();
       }
       if (batchBytes > 0) await flush();
@@ -462,10 +519,17 @@ class FillReader implements BlobReader {
 
   async read(buffer: Buffer, length: number, position: number): Promise<number> {
     for (;;) {
-      const available = this.fill.done ? this.size : Math.min(this.fill.written, this.size - 1);
+      // The last byte waits for the check; before it, what has been received (in memory or in the file).
+      const available = this.fill.done ? this.size : Math.min(this.fill.received, this.size - 1);
       if (position < available) {
-        const { bytesRead } = await this.file.read(buffer, 0, Math.min(length, available - position), position);
-        return bytesRead;
+        const want = Math.min(length, available - position);
+        const copied = this.fill.copyRecent(buffer, want, position);
+        if (copied > 0) return copied;
+        const inFile = this.fill.done ? this.size : Math.min(this.fill.written, this.size - 1);
+        if (position < inFile) {
+          const { bytesRead } = await this.file.read(buffer, 0, Math.min(want, inFile - position), position);
+          return bytesRead;
+        }
       }
       if (this.fill.error) throw this.fill.error;
       if (position >= this.size) return 0;
