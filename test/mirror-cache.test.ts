@@ -207,7 +207,8 @@ for (const dialect of testDialects()) {
         assert.deepEqual(await readFile(path.join(dir, 'weights.bin')), weights);
         assert.deepEqual(await readFile(path.join(dir, 'config.json')), config);
         assert.equal((await git(dir, ['rev-parse', 'HEAD'])).stdout.trim(), await headOf(a, a.tokens.alice, 'alice/base'));
-        assert.ok(proxy.count(/\.git\/info\/lfs\/objects\/batch$/) > before, 'LFS objects were asked of upstream through the mirror');
+        // weights.bin was downloaded through B by the first test: git-lfs gets it from the cache, upstream is not asked.
+        assert.equal(proxy.count(/\.git\/info\/lfs\/objects\/batch$/), before, 'a cached LFS object is not asked of upstream again');
         await writeFile(path.join(dir, 'new.txt'), 'x');
         await git(dir, ['add', 'new.txt']);
         await git(dir, ['-c', 'user.name=A', '-c', 'user.email=a@example.org', 'commit', '-qm', 'x']);

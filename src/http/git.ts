@@ -64,6 +64,19 @@ export async function gitRoute(ctx: Ctx, ref: RepoRef, rest: string, hook: HookC
     ORCHARD_PUSHER_ID: actor.kind === 'user' ? actor.user.id : '',
     ORCHARD_PUSHER_WRITES: writer ? '1' : '0',
   };
+  if (service === 'git-upload-pack' && ctx.method === 'POST') countGitFetch(ctx, repo);
+  // Whatever receive-pack did (even a partial success across several refs),
+  // bring the index up to date before git hears the push is done, so that
+  // the API shows it as soon as the client returns.
+  await runHttpBackend(ctx, env, push && ctx.method === 'POST' ? () => syncRepo(ctx.hub, repo.id) : undefined);
+}
+
+/**
+ * Runs `git http-backend` for this request with the CGI environment `env` (GIT_PROJECT_ROOT, PATH_INFO,
+ * …; the request's own headers are added here) and relays its answer; `beforeEnd` runs after git
+ * exits and before the response ends.
+ */
+export async function runHttpBackend(ctx: Ctx, env: Record<string, string>, beforeEnd?: () => Promise<void>): Promise<void> {
   const protocol = ctx.req.headers['git-protocol'];
   if (typeof protocol === 'string') env.GIT_PROTOCOL = protocol;
   const encoding = ctx.req.headers['content-encoding'];
@@ -77,17 +90,12 @@ export async function gitRoute(ctx: Ctx, ref: RepoRef, rest: string, hook: HookC
   const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
   child.stdin!.on('error', () => undefined);
   ctx.req.pipe(child.stdin!);
-  if (service === 'git-upload-pack' && ctx.method === 'POST') countGitFetch(ctx, repo);
-
   try {
     await relayCgi(ctx, child.stdout!);
   } finally {
     const code = await exited;
     if (code !== 0 && stderr.length) log.warn('git http-backend failed', { request_id: ctx.requestId, exit_code: code, stderr: Buffer.concat(stderr).toString('utf8').trim() });
-    // Whatever receive-pack did (even a partial success across several refs),
-    // bring the index up to date before git hears the push is done, so that
-    // the API shows it as soon as the client returns.
-    if (push && ctx.method === 'POST') await syncRepo(ctx.hub, repo.id);
+    await beforeEnd?.();
     if (!ctx.res.writableEnded) ctx.res.end();
   }
 }

@@ -1,20 +1,18 @@
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import path from 'node:path';
 import { HubError } from '../core/errors.js';
 import type { RepoRef } from '../core/repo-id.js';
 import type { MirrorCache } from '../mirror/cache-service.js';
 import { readJson } from './body.js';
 import type { Ctx } from './context.js';
 import { sendJson } from './respond.js';
+import { runHttpBackend } from './git.js';
 import { serveFile } from './serve-file.js';
 
-/** Request headers git sends that upstream needs to answer the same way. */
-const GIT_HEADERS = ['content-type', 'content-encoding', 'git-protocol', 'accept'];
-
 /**
- * git smart HTTP (fetch only) for an upstream repo: passed through to
- * upstream with the mirror's token. Packs are not cached (a clone needs
- * upstream); LFS objects are, through `mirrorLfsRoute`.
+ * git smart HTTP (fetch only) for an upstream repo, served from the mirror's bare copy of it
+ * (`GitCache`): refreshed from upstream when a client asks for the refs and the copy is older than
+ * the revalidation period, served as last fetched when upstream is down or the hub is offline. LFS
+ * objects go through the object cache (`mirrorLfsRoute`).
  */
 export async function mirrorGitRoute(ctx: Ctx, mirror: MirrorCache, ref: RepoRef, rest: string): Promise<void> {
   ctx.errorFlavor = 'git';
@@ -22,29 +20,19 @@ export async function mirrorGitRoute(ctx: Ctx, mirror: MirrorCache, ref: RepoRef
   if (service === 'git-receive-pack') throw new HubError('Forbidden', 'This repository is mirrored from upstream and is read-only here');
   const ok = (rest === 'info/refs' && ctx.method === 'GET' && service === 'git-upload-pack') || (rest === 'git-upload-pack' && ctx.method === 'POST');
   if (!ok) throw new HubError('NotFound', 'Not found');
+  // Allow/deny, private and gated upstream repos: refused here exactly as for files.
   await mirror.repo(ref);
-  const headers: Record<string, string> = {};
-  for (const h of GIT_HEADERS) {
-    const v = ctx.req.headers[h];
-    if (typeof v === 'string') headers[h] = v;
-  }
-  const res = await mirror.upstream.request(`${mirror.repoPath(ref)}.git/${rest}${ctx.url.search}`, {
-    method: ctx.method,
-    headers,
-    body: ctx.method === 'POST' ? (Readable.toWeb(ctx.req) as ReadableStream<Uint8Array>) : undefined,
+  const dir = await mirror.git.ensure(ref, mirror.repoPath(ref), rest === 'info/refs');
+  await runHttpBackend(ctx, {
+    GIT_PROJECT_ROOT: path.dirname(dir),
+    GIT_HTTP_EXPORT_ALL: '1',
+    PATH_INFO: `/${path.basename(dir)}/${rest}`,
+    REQUEST_METHOD: ctx.method,
+    QUERY_STRING: ctx.url.search.slice(1),
+    CONTENT_TYPE: String(ctx.req.headers['content-type'] ?? ''),
+    REMOTE_USER: 'anonymous',
+    REMOTE_ADDR: ctx.req.socket.remoteAddress ?? '',
   });
-  const out: Record<string, string> = {};
-  for (const h of ['content-type', 'cache-control', 'expires', 'pragma']) {
-    const v = res.headers.get(h);
-    if (v) out[h] = v;
-  }
-  ctx.res.writeHead(res.status, out);
-  if (!res.body) return void ctx.res.end();
-  try {
-    await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>), ctx.res);
-  } catch {
-    ctx.res.destroy();
-  }
 }
 
 interface BatchObject {
@@ -66,7 +54,12 @@ export async function mirrorLfsRoute(ctx: Ctx, mirror: MirrorCache, ref: RepoRef
     if (!objects || !objects.every((o) => typeof o?.oid === 'string' && /^[0-9a-f]{64}$/.test(o.oid) && Number.isSafeInteger(o.size) && o.size >= 0)) {
       throw new HubError('UnprocessableEntity', '"objects" must be a list of {oid: sha256 hex, size}');
     }
-    const known = await mirror.lfsBatch(ref, objects);
+    // Objects of this repo already in the cache need no upstream (and work offline).
+    const cached = await mirror.cachedLfsObjects(ref, objects);
+    const rest = objects.filter((o) => !cached.has(o.oid));
+    const known = rest.length ? await mirror.lfsBatch(ref, rest) : new Map<string, { size: number }>();
+    await mirror.rememberLfsObjects(ref, [...known].map(([oid, k]) => ({ oid, size: k.size })));
+    for (const o of objects) if (cached.has(o.oid)) known.set(o.oid, { size: o.size });
     const out = objects.map((o) => {
       const found = known.get(o.oid);
       if (!found) return { oid: o.oid, size: o.size, error: { code: 404, message: 'Object does not exist upstream' } };

@@ -5,6 +5,7 @@ import type { RepoRef } from '../core/repo-id.js';
 import type { Db } from '../db/database.js';
 import type { BlobReader } from '../storage/blob-store.js';
 import { StaleRangeError, type ObjectCache, type ObjectKey } from './object-cache.js';
+import type { GitCache } from './git-cache.js';
 import { RepoPatterns } from './repo-patterns.js';
 import { apiPlural, encodePath, Upstream, urlPrefix } from './upstream.js';
 
@@ -53,6 +54,9 @@ function unquote(etag: string | null): string {
   return (etag ?? '').replace(/^W\//, '').replace(/^"|"$/g, '');
 }
 
+/** The `commit_sha` of `mirror_files` rows that record objects upstream's LFS batch named for a repo. */
+const LFS_BATCH_COMMIT = 'lfs-batch';
+
 /**
  * The pull-through cache's answers (docs/mirror.md): repo info, trees,
  * paths-info and files of upstream repos this hub does not hold.
@@ -72,6 +76,8 @@ export class MirrorCache {
     readonly upstream: Upstream,
     readonly objects: ObjectCache,
     private readonly settings: MirrorSettings,
+    /** Bare git copies of upstream repos, for git clients (also offline). */
+    readonly git: GitCache,
   ) {
     this.patterns = new RepoPatterns(settings.allow, settings.deny);
   }
@@ -419,6 +425,43 @@ export class MirrorCache {
     for (const o of body.objects) {
       const href = o.actions?.download?.href;
       if (typeof o.oid === 'string' && typeof href === 'string' && Number.isSafeInteger(o.size)) out.set(o.oid, { size: o.size!, href, header: o.actions?.download?.header ?? {} });
+    }
+    return out;
+  }
+
+  /**
+   * Records that upstream's LFS batch named these objects for this repo, so that a later batch can be
+   * answered from the cache without upstream (`cachedLfsObjects`). Kept beside the repo's files under a
+   * commit name no real commit has.
+   */
+  async rememberLfsObjects(ref: RepoRef, objects: { oid: string; size: number }[]): Promise<void> {
+    if (objects.length === 0) return;
+    const key = repoKey(ref);
+    await this.db
+      .insertInto('mirror_files')
+      .values(objects.map((o) => ({ repo_key: key, commit_sha: LFS_BATCH_COMMIT, path: o.oid, kind: 'lfs', oid: o.oid, size: o.size })))
+      .onConflict((oc) => oc.columns(['repo_key', 'commit_sha', 'path']).doNothing())
+      .execute();
+  }
+
+  /**
+   * The asked objects that this repo is known to have (a file of it, or upstream's batch for it, named
+   * them) and that are complete in the cache: they are served without asking upstream, also offline.
+   * An object cached for another repo is not handed out through this one.
+   */
+  async cachedLfsObjects(ref: RepoRef, objects: { oid: string; size: number }[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    if (objects.length === 0) return out;
+    const rows = await this.db
+      .selectFrom('mirror_files')
+      .select(['oid', 'size'])
+      .where('repo_key', '=', repoKey(ref))
+      .where('kind', '=', 'lfs')
+      .where('oid', 'in', objects.map((o) => o.oid))
+      .execute();
+    for (const r of rows) {
+      if (out.has(r.oid)) continue;
+      if (await this.objects.has({ algo: 'sha256', oid: r.oid, size: Number(r.size) })) out.add(r.oid);
     }
     return out;
   }
